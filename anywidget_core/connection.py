@@ -1,0 +1,196 @@
+"""The protocol engine for one link between a widget model and a front end. Sans-IO, in the style of h11.
+
+Messages in, events out: :meth:`Connection.receive` takes what a transport delivered and returns one event;
+nothing is applied to a widget here. Messages out: :meth:`Connection.send` turns a message into a
+:class:`Frame` for the transport, checking that it is legal now (``open`` first, nothing after ``close``).
+``receive`` never raises: a bad message becomes a :class:`Rejected` event whose ``frame`` is the error
+message to hand back to the front end that sent it.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .buffers import BINARY_TYPES, insert_buffers
+from .errors import ErrorCode, ProtocolError
+from .messages import (
+    Close,
+    Custom,
+    Error,
+    Frame,
+    Message,
+    Open,
+    RequestState,
+    Update,
+    decode_inbound,
+    to_frame,
+)
+from .schema import Schema
+
+log = logging.getLogger("anywidget_core")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one front-end message may carry. Over a limit, the message is rejected with ``too_large``."""
+
+    max_buffers: int = 1024
+    max_buffer_bytes: int = 1 << 30  # 1 GiB over all buffers of one message
+    max_depth: int = 64  # nesting of lists and dicts in a state or custom content
+    max_keys: int = 10_000  # fields in one update
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class Phase(enum.Enum):
+    NEW = "new"  # nothing sent yet; the first message out must be ``open``
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+# ---------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    """A front end wrote fields; ``values`` are validated Python values, to apply all together."""
+
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MessageReceived:
+    """A custom message from the front end."""
+
+    content: Any
+    buffers: list[memoryview]
+
+
+@dataclass(frozen=True)
+class StateRequested:
+    """The front end asked for the full state (answer it to that front end only)."""
+
+
+@dataclass(frozen=True)
+class Closed:
+    """The front end closed the model."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A front-end message was refused; nothing of it applies. ``frame`` is the error to send back."""
+
+    error: ProtocolError
+    frame: Frame | None  # None once the connection is closed: there is nobody to tell
+
+
+Event = StateChanged | MessageReceived | StateRequested | Closed | Rejected
+
+
+class LocalProtocolError(RuntimeError):
+    """Python tried to send something the protocol does not allow now (a bug in the caller)."""
+
+
+class Connection:
+    """Protocol state for one widget model on one transport."""
+
+    def __init__(self, schema: Schema, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.schema = schema
+        self.limits = limits
+        self.phase = Phase.NEW
+
+    # ------------------------------------------------------------------ outgoing
+
+    def send(self, message: Message, buffers: list[memoryview] | None = None) -> Frame:
+        """The frame for ``message``; raises LocalProtocolError if it may not be sent now."""
+        if self.phase is Phase.CLOSED:
+            raise LocalProtocolError(f"cannot send {type(message).__name__} on a closed connection")
+        if self.phase is Phase.NEW:
+            if not isinstance(message, Open):
+                raise LocalProtocolError(f"the first message must be open, not {type(message).__name__}")
+            self.phase = Phase.OPEN
+        elif isinstance(message, Open):
+            raise LocalProtocolError("open was already sent")
+        if isinstance(message, Close):
+            self.phase = Phase.CLOSED
+        return to_frame(message, buffers)
+
+    # ------------------------------------------------------------------ incoming
+
+    def receive(self, data: Any, buffers: Sequence[Any] = ()) -> Event:
+        """Decode and validate one front-end message. Never raises."""
+        method = data.get("method") if isinstance(data, dict) else None
+        try:
+            return self._receive(data, buffers)
+        except ProtocolError as exc:
+            return self._reject(exc, method)
+        except RecursionError:
+            return self._reject(ProtocolError(ErrorCode.TOO_LARGE, "message is nested too deeply"), method)
+        except Exception as exc:  # a bug must not reach the host's message loop; say what it was
+            log.exception("unexpected error while decoding a front-end message")
+            err = ProtocolError(ErrorCode.MALFORMED, f"message could not be processed: {exc!r}")
+            return self._reject(err, method)
+
+    def _receive(self, data: Any, buffers: Sequence[Any]) -> Event:
+        if self.phase is Phase.CLOSED:
+            raise ProtocolError(ErrorCode.CLOSED, "the model is closed")
+        views = self._check_buffers(buffers)
+        message = decode_inbound(data)
+        if isinstance(message, Update):
+            if len(message.state) > self.limits.max_keys:
+                raise ProtocolError(ErrorCode.TOO_LARGE, f"more than {self.limits.max_keys} fields")
+            _check_depth(message.state, self.limits.max_depth)
+            insert_buffers(message.state, message.buffer_paths, views)
+            return StateChanged(self.schema.decode(message.state))
+        if isinstance(message, Custom):
+            _check_depth(message.content, self.limits.max_depth)
+            return MessageReceived(message.content, views)
+        if isinstance(message, RequestState):
+            return StateRequested()
+        self.phase = Phase.CLOSED
+        return Closed()
+
+    def _check_buffers(self, buffers: Sequence[Any]) -> list[memoryview]:
+        if not isinstance(buffers, (list, tuple)):
+            raise ProtocolError(ErrorCode.BAD_BUFFERS, "buffers must be a list")
+        if len(buffers) > self.limits.max_buffers:
+            raise ProtocolError(ErrorCode.TOO_LARGE, f"more than {self.limits.max_buffers} buffers")
+        views: list[memoryview] = []
+        total = 0
+        for buffer in buffers:
+            if not isinstance(buffer, BINARY_TYPES):
+                raise ProtocolError(ErrorCode.BAD_BUFFERS, f"a buffer must be binary, not {type(buffer).__name__}")
+            view = memoryview(buffer)
+            total += view.nbytes
+            views.append(view)
+        if total > self.limits.max_buffer_bytes:
+            raise ProtocolError(ErrorCode.TOO_LARGE, f"buffers exceed {self.limits.max_buffer_bytes} bytes")
+        return views
+
+    def _reject(self, error: ProtocolError, method: Any) -> Rejected:
+        if self.phase is not Phase.OPEN:
+            return Rejected(error, None)
+        rejected = method if isinstance(method, str) and len(method) <= 64 else None
+        frame = to_frame(Error(code=error.code, message=error.message, rejected=rejected))
+        return Rejected(error, frame)
+
+
+def _check_depth(value: Any, limit: int) -> None:
+    """Reject containers nested deeper than ``limit`` (iteratively: hostile input must not recurse)."""
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth >= limit:
+            raise ProtocolError(ErrorCode.TOO_LARGE, f"message is nested deeper than {limit} levels")
+        stack.extend((child, depth + 1) for child in children)

@@ -1,0 +1,347 @@
+"""Typed widget fields: one codec per declared type, checked on every set from Python or a front end.
+
+A codec turns values three ways:
+
+- ``from_python``: a value assigned in Python, validated (strict: no ``"3"`` for an ``int``);
+- ``from_json``: a value decoded from a front-end message (buffers already put back), validated;
+- ``to_json``: a Python value as JSON-ready data whose binary leaves stay bytes-like, for buffer extraction.
+
+msgspec checks scalars, ``Optional``, ``Literal``, enums, containers and msgspec Structs; pydantic models
+(anywhere in the type) go through pydantic; top-level binary fields are kept as the caller's object and sent
+without a copy; child widgets travel as ``"anywidget:<model_id>"``.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import enum
+import sys
+import types
+import typing
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
+
+import msgspec
+
+from .buffers import BINARY_TYPES, as_buffer
+from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from .widget import Widget
+
+WIDGET_REF_PREFIX = "anywidget:"
+
+_SCALARS = (int, float, str, bool, type(None))
+_MISSING: Any = object()
+
+
+class Codec:
+    """Validation and conversion for one declared type."""
+
+    binary: bool = True  # may hold binary leaves somewhere (so outgoing state must be scanned)
+
+    def from_python(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def from_json(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def to_json(self, value: Any) -> Any:
+        raise NotImplementedError
+
+
+class BinaryCodec(Codec):
+    """A top-level ``bytes`` field: any C-contiguous buffer-protocol object, kept and sent without a copy."""
+
+    def __init__(self, optional: bool) -> None:
+        self.optional = optional
+
+    def from_python(self, value: Any) -> Any:
+        if value is None and self.optional:
+            return None
+        try:
+            as_buffer(value)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"Expected a bytes-like object, got `{type(value).__name__}`: {exc}") from None
+        return value
+
+    def from_json(self, value: Any) -> Any:
+        if value is None and self.optional:
+            return None
+        if isinstance(value, BINARY_TYPES):
+            return value if type(value) is bytes else bytes(value)
+        raise ValidationError(f"Expected binary data (a message buffer), got `{_json_type(value)}`")
+
+    def to_json(self, value: Any) -> Any:
+        return None if value is None else as_buffer(value)
+
+
+class MsgspecCodec(Codec):
+    """Any type msgspec understands, plus child widgets and buffer-protocol objects through hooks."""
+
+    def __init__(self, annotation: Any) -> None:
+        self.annotation = annotation
+        self.binary = _may_hold_binary(annotation)
+        # Scalars skip msgspec when the value already has the exact type (the hot path of `w.value = 4`).
+        self.exact = annotation if annotation in (int, str, bool) else None
+        self.plain = not self.binary and not _mentions_widget(annotation)
+
+    def from_python(self, value: Any) -> Any:
+        if type(value) is self.exact:
+            return value
+        try:
+            return msgspec.convert(value, self.annotation, strict=True, dec_hook=_python_hook)
+        except msgspec.ValidationError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def from_json(self, value: Any) -> Any:
+        if type(value) is self.exact:
+            return value
+        try:
+            return msgspec.convert(value, self.annotation, strict=True, dec_hook=_json_hook)
+        except msgspec.ValidationError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def to_json(self, value: Any) -> Any:
+        if type(value) in _SCALARS:
+            return value
+        return msgspec.to_builtins(value, builtin_types=BINARY_TYPES, enc_hook=_enc_hook)
+
+
+class PydanticCodec(Codec):
+    """Types that contain a pydantic model: validated by pydantic with the model's own configuration."""
+
+    def __init__(self, annotation: Any) -> None:
+        from pydantic import TypeAdapter
+
+        self.adapter: Any = TypeAdapter(annotation)
+
+    def from_python(self, value: Any) -> Any:
+        return self._validate(value)
+
+    def from_json(self, value: Any) -> Any:
+        return self._validate(value)
+
+    def _validate(self, value: Any) -> Any:
+        from pydantic import ValidationError as PydanticError
+
+        try:
+            return self.adapter.validate_python(value)
+        except PydanticError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def to_json(self, value: Any) -> Any:
+        dumped = self.adapter.dump_python(value, mode="python")
+        return msgspec.to_builtins(dumped, builtin_types=BINARY_TYPES, enc_hook=_enc_hook)
+
+
+def codec_for(annotation: Any) -> Codec:
+    """The codec for a field annotation (``Annotated`` extras are ignored)."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    binary = _binary_annotation(annotation)
+    if binary is not None:
+        return BinaryCodec(optional=binary)
+    if _mentions_pydantic(annotation):
+        return PydanticCodec(annotation)
+    try:
+        msgspec.inspect.type_info(annotation)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"unsupported field type {annotation!r}: {exc}") from None
+    return MsgspecCodec(annotation)
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldOptions:
+    """Per-field settings given with :func:`field`."""
+
+    default: Any = _MISSING
+    default_factory: Callable[[], Any] | None = None
+    echo: bool = True  # echo front-end writes back to every front end (off for large uploads)
+
+
+def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None, echo: bool = True) -> Any:
+    """Declare a field with options: ``blob: bytes = field(default=b"", echo=False)``."""
+    if default is not _MISSING and default_factory is not None:
+        raise TypeError("give either default or default_factory, not both")
+    return FieldOptions(default=default, default_factory=default_factory, echo=echo)
+
+
+class Field:
+    """The descriptor behind a declared field: reads the instance state, validates every write."""
+
+    __slots__ = ("codec", "default", "echo", "factory", "name", "private")
+
+    def __init__(self, name: str, codec: Codec, options: FieldOptions) -> None:
+        self.name = name
+        self.codec = codec
+        self.private = name.startswith("_")
+        self.echo = options.echo
+        self.factory = options.default_factory
+        if options.default is _MISSING and self.factory is None:
+            raise TypeError(f"field {name!r} needs a default value")
+        self.default = None if self.factory else self._checked_default(options.default)
+
+    def _checked_default(self, value: Any) -> Any:
+        try:
+            return self.codec.from_python(value)
+        except ValidationError as exc:
+            raise TypeError(f"default of field {self.name!r} does not fit its type: {exc}") from None
+
+    def initial(self) -> Any:
+        """A per-instance default: mutable defaults are copied so instances never share them."""
+        if self.factory is not None:
+            return self._checked_default(self.factory())
+        value = self.default
+        if type(value) in _SCALARS or type(value) in (bytes, tuple, frozenset) or isinstance(value, enum.Enum):
+            return value
+        return copy.deepcopy(value)
+
+    def __get__(self, obj: Widget | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return obj._values[self.name]
+
+    def __set__(self, obj: Widget, value: Any) -> None:
+        try:
+            checked = self.codec.from_python(value)
+        except ValidationError as exc:
+            raise ValidationError(f"{type(obj).__name__}.{self.name}: {exc}") from None
+        obj._set_values({self.name: checked})
+
+
+# Names a field may not take: the Widget API and the protocol's own state keys.
+RESERVED_NAMES = frozenset({"_esm", "_css", "_anywidget_id", "_view_count", "_dom_classes"})
+RESERVED_PREFIXES = ("_model_", "_view_")
+
+
+def collect_fields(cls: type, base: type) -> dict[str, Field]:
+    """The fields declared by ``cls`` and its Widget ancestors, in declaration order."""
+    fields: dict[str, Field] = {}
+    for klass in reversed(cls.__mro__):
+        if not (isinstance(klass, type) and issubclass(klass, base)) or klass is base:
+            continue
+        hints = _own_hints(klass)
+        for name, annotation in hints.items():
+            if typing.get_origin(annotation) is ClassVar or annotation is ClassVar:
+                continue
+            if name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES):
+                raise TypeError(f"{cls.__name__}.{name}: this name belongs to the widget protocol")
+            if name in vars(base) or name in vars(base).get("__annotations__", {}):
+                raise TypeError(f"{cls.__name__}.{name}: a field cannot shadow Widget.{name}")
+            raw = klass.__dict__.get(name, _MISSING)
+            if isinstance(raw, Field):  # inherited descriptor re-annotated: keep its options
+                raw = FieldOptions(default=raw.default, default_factory=raw.factory, echo=raw.echo)
+            options = raw if isinstance(raw, FieldOptions) else FieldOptions(default=raw)
+            fields[name] = Field(name, codec_for(annotation), options)
+    return fields
+
+
+def _own_hints(klass: type) -> dict[str, Any]:
+    if "__annotations__" not in klass.__dict__:
+        return {}
+    own = klass.__dict__["__annotations__"]
+    try:
+        return {k: v for k, v in typing.get_type_hints(klass, include_extras=True).items() if k in own}
+    except NameError as exc:
+        raise TypeError(f"cannot resolve the field annotations of {klass.__name__}: {exc}") from None
+
+
+# ----------------------------------------------------------------------------- type inspection
+
+
+def _binary_annotation(annotation: Any) -> bool | None:
+    """None if not a top-level binary type; otherwise whether None is allowed too."""
+    if annotation in BINARY_TYPES:
+        return False
+    if _is_union(annotation):
+        args = typing.get_args(annotation)
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1 and len(args) == 2 and rest[0] in BINARY_TYPES:
+            return True
+    return None
+
+
+def _is_union(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (Union, types.UnionType)
+
+
+def _walk(annotation: Any, seen: set[int] | None = None) -> typing.Iterator[Any]:
+    """Every type mentioned inside ``annotation`` (containers, unions, Struct and dataclass fields)."""
+    seen = set() if seen is None else seen
+    if id(annotation) in seen:
+        return
+    seen.add(id(annotation))
+    yield annotation
+    if typing.get_origin(annotation) is Literal:
+        return
+    for arg in typing.get_args(annotation):
+        yield from _walk(arg, seen)
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        for f in msgspec.structs.fields(annotation):
+            yield from _walk(f.type, seen)
+    elif isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        for name, hint in typing.get_type_hints(annotation).items():
+            del name
+            yield from _walk(hint, seen)
+
+
+def _may_hold_binary(annotation: Any) -> bool:
+    for t in _walk(annotation):
+        if t in BINARY_TYPES or t is Any or t is object:
+            return True
+        if isinstance(t, typing.TypeVar):
+            return True
+    return False
+
+
+def _mentions_widget(annotation: Any) -> bool:
+    from .widget import Widget
+
+    return any(isinstance(t, type) and issubclass(t, Widget) for t in _walk(annotation))
+
+
+def _mentions_pydantic(annotation: Any) -> bool:
+    pydantic = sys.modules.get("pydantic")  # never import pydantic for users who do not use it
+    if pydantic is None:
+        return False
+    return any(isinstance(t, type) and issubclass(t, pydantic.BaseModel) for t in _walk(annotation))
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "object", list: "array", str: "str", bool: "bool", int: "int", float: "float"}.get(
+        type(value), "null" if value is None else type(value).__name__
+    )
+
+
+# ----------------------------------------------------------------------------- msgspec hooks
+
+
+def _python_hook(target: type, value: Any) -> Any:
+    if isinstance(value, target):
+        return value
+    raise ValidationError(f"Expected `{target.__name__}`, got `{type(value).__name__}`")
+
+
+def _json_hook(target: type, value: Any) -> Any:
+    from .widget import Widget
+
+    if isinstance(target, type) and issubclass(target, Widget):
+        if isinstance(value, str) and value.startswith(WIDGET_REF_PREFIX):
+            child = Widget._by_model_id.get(value[len(WIDGET_REF_PREFIX) :])
+            if isinstance(child, target):
+                return child
+        raise ValidationError(f"Expected a reference to a live `{target.__name__}` widget, got {value!r}")
+    raise ValidationError(f"Expected `{target.__name__}`")
+
+
+def _enc_hook(value: Any) -> Any:
+    from .widget import Widget
+
+    if isinstance(value, Widget):
+        return WIDGET_REF_PREFIX + value.model_id
+    try:
+        return as_buffer(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"cannot send a `{type(value).__name__}` to a front end") from None

@@ -1,0 +1,106 @@
+"""A link binds one widget to one host transport; it is the piece a host adapter holds.
+
+The adapter gives a :class:`Transport` (how to send a frame and how to close), calls :meth:`Link.receive`
+with what its front end sent, and the link does the rest through the sans-IO :class:`Connection`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .connection import (
+    Closed,
+    Connection,
+    LocalProtocolError,
+    MessageReceived,
+    Phase,
+    Rejected,
+    StateChanged,
+    StateRequested,
+)
+from .messages import Close, Message, Update
+
+if TYPE_CHECKING:
+    from .widget import Widget
+
+log = logging.getLogger("anywidget_core")
+
+
+class Transport(Protocol):
+    """What a host adapter provides for one open model."""
+
+    def send(self, data: dict[str, Any], buffers: list[memoryview]) -> None:
+        """Deliver one message (``data`` JSON-able, ``buffers`` binary) to the front end(s)."""
+
+    def close(self) -> None:
+        """Tell the front end(s) the model is closed (a Jupyter ``comm_close``) and release the channel."""
+
+
+class Link:
+    """One widget on one transport."""
+
+    __slots__ = ("connection", "key", "open_child", "transport", "widget")
+
+    def __init__(
+        self,
+        widget: Widget,
+        key: object,
+        connection: Connection,
+        open_child: Callable[[Widget], None] | None = None,
+    ) -> None:
+        self.widget = widget
+        self.key = key
+        self.connection = connection
+        self.open_child = open_child  # shows a child widget on the same host before a reference to it
+        self.transport: Transport | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.connection.phase is Phase.CLOSED
+
+    def deliver(self, message: Message, buffers: list[memoryview] | None = None) -> None:
+        """Send a message to this link's front end (called with the widget's lock held)."""
+        if self.transport is None or self.connection.phase is not Phase.OPEN:
+            return
+        data, bufs = self.connection.send(message, buffers)
+        self.transport.send(data, bufs)
+
+    def receive(self, data: Any, buffers: Sequence[Any] = ()) -> None:
+        """Handle one message from the front end. Never raises into the host's message loop."""
+        try:
+            self._receive(data, buffers)
+        except Exception:
+            log.exception("anywidget_core: error while handling a front-end message for %s", self.widget)
+
+    def _receive(self, data: Any, buffers: Sequence[Any]) -> None:
+        event = self.connection.receive(data, buffers)
+        widget = self.widget
+        if isinstance(event, StateChanged):
+            widget._apply_frontend(event.values)
+        elif isinstance(event, MessageReceived):
+            widget._dispatch_custom(event.content, event.buffers)
+        elif isinstance(event, StateRequested):
+            with widget._lock:
+                state, paths, bufs = widget._encode_state(widget._values)
+                self.deliver(Update(state=state, buffer_paths=paths), bufs)
+        elif isinstance(event, Closed):
+            widget._drop_link(self)
+        elif isinstance(event, Rejected):
+            log.warning("anywidget_core: rejected a front-end message for %s: %s", widget, event.error.message)
+            if event.frame is not None and self.transport is not None:
+                self.transport.send(*event.frame)
+
+    def close(self) -> None:
+        """Close from the Python side: the front end is told, the transport released."""
+        if self.closed:
+            return
+        with contextlib.suppress(LocalProtocolError):
+            self.connection.send(Close())
+        if self.transport is not None:
+            try:
+                self.transport.close()
+            except Exception:
+                log.exception("anywidget_core: error while closing a transport")

@@ -1,0 +1,108 @@
+"""The AFM protocol's messages, defined once.
+
+Each message is the ``data`` of a Jupyter widget protocol 2.1 comm message (``{"method": ..., ...}``); binary
+values travel beside it as a list of buffers. A Jupyter comm carries ``open`` as ``comm_open`` and ``close`` as
+``comm_close``; transports with a single channel carry them as messages with these methods. The JSON Schemas
+in ``schemas/`` are generated from these Structs (``python -m anywidget_core schemas``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NamedTuple, Union
+
+import msgspec
+
+from .errors import ErrorCode, ProtocolError
+
+PROTOCOL_VERSION = "2.1.0"  # Jupyter widget protocol version this speaks (comm_open metadata "version")
+
+BufferPath = list[str | int]
+
+
+class _Message(msgspec.Struct, tag_field="method", forbid_unknown_fields=False, omit_defaults=False):
+    pass
+
+
+class Open(_Message, tag="open"):
+    """Python → front end. The model's full state; must come before any other message for the model."""
+
+    state: dict[str, Any]
+    buffer_paths: list[BufferPath] = []
+
+
+class Update(_Message, tag="update"):
+    """Both ways. Changed fields only. From a front end: untrusted, validated before anything is applied."""
+
+    state: dict[str, Any]
+    buffer_paths: list[BufferPath] = []
+
+
+class EchoUpdate(_Message, tag="echo_update"):
+    """Python → front end. Fields a front end wrote, as accepted after validation (protocol 2.1)."""
+
+    state: dict[str, Any]
+    buffer_paths: list[BufferPath] = []
+
+
+class RequestState(_Message, tag="request_state"):
+    """Front end → Python. Asks for the full state; answered with an ``update`` to the asker only."""
+
+
+class Custom(_Message, tag="custom"):
+    """Both ways. An application message; its buffers are free-form (no paths)."""
+
+    content: Any = None
+
+
+class Close(_Message, tag="close"):
+    """Both ways. The model is gone; nothing follows."""
+
+
+class Error(_Message, tag="error"):
+    """Python → front end. A front-end message was rejected and nothing of it was applied."""
+
+    code: ErrorCode
+    message: str
+    rejected: str | None = None  # the method of the rejected message, when it had a known one
+
+
+# Message classes by direction; the front end may never send open, echo_update or error.
+OUTBOUND = (Open, Update, EchoUpdate, Custom, Close, Error)
+INBOUND = (Update, RequestState, Custom, Close)
+ALL = (Open, Update, EchoUpdate, RequestState, Custom, Close, Error)
+
+Inbound = Union[Update, RequestState, Custom, Close]
+Message = Union[Open, Update, EchoUpdate, RequestState, Custom, Close, Error]
+Method = Literal["open", "update", "echo_update", "request_state", "custom", "close", "error"]
+
+_INBOUND_METHODS = frozenset(cls.__struct_config__.tag for cls in INBOUND)
+_ALL_METHODS = frozenset(cls.__struct_config__.tag for cls in ALL)
+
+
+class Frame(NamedTuple):
+    """A message ready for a transport: JSON-able ``data`` plus its binary ``buffers``."""
+
+    data: dict[str, Any]
+    buffers: list[memoryview]
+
+
+def to_frame(message: Message, buffers: list[memoryview] | None = None) -> Frame:
+    """Encode a message to the wire shape; buffers ride alongside unchanged."""
+    data = msgspec.to_builtins(message)
+    return Frame(data, buffers if buffers is not None else [])
+
+
+def decode_inbound(data: Any) -> Inbound:
+    """Decode untrusted front-end message data; ProtocolError if it is not a valid inbound message."""
+    if not isinstance(data, dict):
+        raise ProtocolError(ErrorCode.MALFORMED, f"a message must be a JSON object, got {type(data).__name__}")
+    method = data.get("method")
+    if method not in _INBOUND_METHODS:
+        if isinstance(method, str) and method in _ALL_METHODS:
+            raise ProtocolError(ErrorCode.UNKNOWN_METHOD, f"a front end may not send {method!r} messages")
+        raise ProtocolError(ErrorCode.UNKNOWN_METHOD, f"unknown method {method!r}")
+    try:
+        inbound: Inbound = msgspec.convert(data, Inbound, strict=True)  # type: ignore[arg-type]
+        return inbound
+    except msgspec.ValidationError as exc:
+        raise ProtocolError(ErrorCode.MALFORMED, f"malformed {method!r} message: {exc}") from None

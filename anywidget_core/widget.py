@@ -1,0 +1,387 @@
+"""The widget users subclass: typed fields, observers, custom messages, and links to the hosts showing it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+
+import msgspec
+
+from .assets import DEFAULT_ESM, Asset
+from .buffers import as_buffer
+from .connection import DEFAULT_LIMITS, Connection, Limits
+from .errors import ValidationError
+from .fields import Field, _enc_hook, _mentions_widget, collect_fields
+from .link import Link, Transport
+from .messages import Custom, EchoUpdate, Frame, Open, Update
+from .schema import Schema
+
+if TYPE_CHECKING:
+    import asyncio
+
+log = logging.getLogger("anywidget_core")
+
+# anywidget's front end (the "anywidget" npm module) accepts models naming this version range.
+ANYWIDGET_MODULE_VERSION = "~0.11.*"
+MAX_PENDING_MESSAGES = 1000  # custom messages kept for a widget nobody has displayed yet
+
+
+class Change(NamedTuple):
+    """What an observer receives."""
+
+    owner: Widget
+    name: str
+    old: Any
+    new: Any
+
+
+Observer = Callable[[Change], Any]
+MessageHandler = Callable[["Widget", Any, list[memoryview]], Any]
+
+
+class Widget:
+    """Base class of every widget. Declare fields as annotated class attributes::
+
+    class Counter(Widget):
+        _esm = "export default { render({ model, el }) { ... } }"
+        value: int = 0
+    """
+
+    model_id: str
+    _esm: ClassVar[str | Path] = DEFAULT_ESM
+    _css: ClassVar[str | Path | None] = None
+    _limits: ClassVar[Limits] = DEFAULT_LIMITS
+
+    _fields: ClassVar[dict[str, Field]] = {}
+    _schema: ClassVar[Schema] = Schema({})
+    _assets: ClassVar[dict[str, Asset]] = {}
+    _child_fields: ClassVar[tuple[str, ...]] = ()
+    _by_model_id: ClassVar[weakref.WeakValueDictionary[str, Widget]] = weakref.WeakValueDictionary()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fields = collect_fields(cls, Widget)
+        for name, spec in fields.items():
+            setattr(cls, name, spec)
+        cls._fields = fields
+        cls._schema = Schema(fields)
+        cls._child_fields = tuple(n for n, f in fields.items() if _mentions_widget(_annotation(f)))
+        assets = {"_esm": Asset(cls._esm, cls.__module__)}
+        if cls._css is not None:
+            assets["_css"] = Asset(cls._css, cls.__module__)
+        cls._assets = assets
+
+    def __init__(self, **values: Any) -> None:
+        unknown = set(values) - set(self._fields)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field(s) {', '.join(sorted(unknown))}")
+        self.model_id: str = os.urandom(16).hex()
+        self._lock = threading.RLock()
+        self._values: dict[str, Any] = {name: spec.initial() for name, spec in self._fields.items()}
+        for name, value in values.items():
+            self._values[name] = self._fields[name].codec.from_python(value)
+        self._links: dict[object, Link] = {}
+        self._observers: dict[str | None, list[Observer]] = {}
+        self._msg_handlers: list[MessageHandler] = []
+        self._held: set[str] | None = None
+        self._pending: deque[tuple[Any, list[memoryview]]] = deque(maxlen=MAX_PENDING_MESSAGES)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
+        Widget._by_model_id[self.model_id] = self
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} model_id={self.model_id[:8]}>"
+
+    # ------------------------------------------------------------------ state
+
+    def get_state(self) -> dict[str, Any]:
+        """The current value of every field (Python values, not wire data)."""
+        with self._lock:
+            return dict(self._values)
+
+    def set_state(self, values: Mapping[str, Any]) -> None:
+        """Set several fields at once: all validated first, then applied together in one update."""
+        checked: dict[str, Any] = {}
+        for name, value in values.items():
+            spec = self._fields.get(name)
+            if spec is None:
+                raise ValidationError(f"{type(self).__name__} has no field {name!r}")
+            try:
+                checked[name] = spec.codec.from_python(value)
+            except ValidationError as exc:
+                raise ValidationError(f"{name!r}: {exc}") from None
+        self._set_values(checked)
+
+    def send_state(self, *names: str) -> None:
+        """Send fields to the front ends even if unchanged (after mutating a list in place, say)."""
+        with self._lock:
+            self._broadcast_update(names or tuple(self._fields))
+
+    @contextlib.contextmanager
+    def hold_sync(self) -> Iterator[None]:
+        """Group sets: one update message with every field changed inside the block."""
+        with self._lock:
+            outer = self._held is not None
+            if not outer:
+                self._held = set()
+            try:
+                yield
+            finally:
+                if not outer:
+                    held, self._held = self._held, None
+                    if held:
+                        self._broadcast_update(tuple(held))
+
+    def _set_values(self, values: Mapping[str, Any]) -> None:
+        """Apply validated Python-side values; notify observers after the lock is released."""
+        with self._lock:
+            changes = self._assign(values)
+            if changes:
+                names = tuple(c.name for c in changes)
+                if self._held is not None:
+                    self._held.update(names)
+                else:
+                    self._broadcast_update(names)
+        for change in changes:
+            self._notify(change, propagate=True)
+
+    def _assign(self, values: Mapping[str, Any]) -> list[Change]:
+        changes = []
+        current = self._values
+        for name, new in values.items():
+            old = current[name]
+            if old is new or (not self._fields[name].codec.binary and _equal(old, new)):
+                continue
+            current[name] = new
+            changes.append(Change(self, name, old, new))
+        return changes
+
+    def _apply_frontend(self, values: dict[str, Any]) -> None:
+        """Apply a validated front-end update: all fields at once, echo what was accepted, then observers."""
+        with self._lock:
+            changes = self._assign(values)
+            echoed = {n: v for n, v in values.items() if self._fields[n].echo}
+            if echoed and self._links:
+                state, paths, buffers = self._schema.encode(echoed)
+                self._deliver_all(EchoUpdate(state=state, buffer_paths=paths), buffers)
+        for change in changes:
+            self._notify(change, propagate=False)
+
+    def _encode_state(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any], list[memoryview]]:
+        return self._schema.encode(values)
+
+    def _broadcast_update(self, names: Iterable[str]) -> None:
+        if not self._links:
+            return
+        values = {name: self._values[name] for name in names}
+        self._open_children_of(values)
+        state, paths, buffers = self._schema.encode(values)
+        self._deliver_all(Update(state=state, buffer_paths=paths), buffers)
+
+    def _deliver_all(self, message: Update | EchoUpdate | Custom, buffers: list[memoryview]) -> None:
+        for link in list(self._links.values()):
+            link.deliver(message, buffers)
+
+    # ------------------------------------------------------------------ observers and messages
+
+    def observe(self, handler: Observer, names: str | Iterable[str] | None = None) -> None:
+        """Call ``handler(change)`` after the named fields (default: all) change."""
+        for name in _names(names):
+            if name is not None and name not in self._fields:
+                raise ValueError(f"{type(self).__name__} has no field {name!r}")
+            self._observers.setdefault(name, []).append(handler)
+
+    def unobserve(self, handler: Observer, names: str | Iterable[str] | None = None) -> None:
+        for name in _names(names):
+            handlers = self._observers.get(name, [])
+            if handler in handlers:
+                handlers.remove(handler)
+
+    def on_msg(self, handler: MessageHandler, remove: bool = False) -> None:
+        """Call ``handler(widget, content, buffers)`` for each custom message from a front end."""
+        if remove:
+            if handler in self._msg_handlers:
+                self._msg_handlers.remove(handler)
+        else:
+            self._msg_handlers.append(handler)
+
+    def send(self, content: Any, buffers: Iterable[Any] | None = None) -> None:
+        """Send a custom message to the front ends (``msg:custom``); kept until the widget is shown."""
+        content = msgspec.to_builtins(content, enc_hook=_enc_hook)
+        views = [as_buffer(b) for b in buffers or ()]
+        with self._lock:
+            if self._links:
+                self._deliver_all(Custom(content=content), views)
+            else:
+                self._pending.append((content, views))
+
+    def _notify(self, change: Change, propagate: bool) -> None:
+        for handler in [*self._observers.get(change.name, ()), *self._observers.get(None, ())]:
+            self._call(handler, (change,), propagate)
+
+    def _dispatch_custom(self, content: Any, buffers: list[memoryview]) -> None:
+        for handler in list(self._msg_handlers):
+            self._call(handler, (self, content, buffers), propagate=False)
+
+    def _call(self, handler: Callable[..., Any], args: tuple[Any, ...], propagate: bool) -> None:
+        """Run a handler. A front end's message must never raise into the host, so errors are logged
+        there; async handlers are scheduled on the running event loop."""
+        try:
+            result = handler(*args)
+            if hasattr(result, "__await__"):
+                self._schedule(result)
+        except Exception:
+            if propagate:
+                raise
+            log.exception("anywidget_core: handler %r failed", handler)
+
+    def _schedule(self, awaitable: Any) -> None:
+        import asyncio  # only widgets with async handlers pay for importing it
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(_await(awaitable))  # no loop in this thread: run it to completion here
+            return
+        task = loop.create_task(_await(awaitable))
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("anywidget_core: async handler failed", exc_info=task.exception())
+
+    # ------------------------------------------------------------------ links (used by host adapters)
+
+    def connect(
+        self,
+        key: object,
+        open_transport: Callable[[Frame], Transport],
+        open_child: Callable[[Widget], None] | None = None,
+        limits: Limits | None = None,
+    ) -> Link:
+        """Show this widget on a transport; returns the existing link if ``key`` is already connected.
+
+        ``open_transport`` receives the ``open`` frame (full state) and returns the transport; messages
+        sent before the widget was shown follow it. ``open_child`` is asked to show child widgets first,
+        since a front end resolves ``anywidget:<id>`` references to models it already has.
+        """
+        with self._lock:
+            link = self._links.get(key)
+            if link is not None and not link.closed:
+                return link
+            for child in self._children(self._values):
+                if open_child is not None:
+                    open_child(child)
+            link = Link(self, key, Connection(self._schema, limits or self._limits), open_child)
+            state, paths, buffers = self._schema.encode({**self._protocol_state(), **self._values})
+            frame = link.connection.send(Open(state=state, buffer_paths=paths), buffers)
+            link.transport = open_transport(frame)
+            self._links[key] = link
+            while self._pending:
+                content, views = self._pending.popleft()
+                link.deliver(Custom(content=content), views)
+            return link
+
+    @property
+    def links(self) -> Mapping[object, Link]:
+        return self._links
+
+    def _drop_link(self, link: Link) -> None:
+        with self._lock:
+            if self._links.get(link.key) is link:
+                del self._links[link.key]
+
+    def _protocol_state(self) -> dict[str, Any]:
+        cls = type(self)
+        state = {
+            "_model_module": "anywidget",
+            "_model_name": "AnyModel",
+            "_model_module_version": ANYWIDGET_MODULE_VERSION,
+            "_view_module": "anywidget",
+            "_view_name": "AnyView",
+            "_view_module_version": ANYWIDGET_MODULE_VERSION,
+            "_view_count": None,
+            "_anywidget_id": f"{cls.__module__}.{cls.__qualname__}",
+        }
+        for name, asset in self._assets.items():
+            state[name] = asset.source
+        return state
+
+    def _children(self, values: Mapping[str, Any]) -> list[Widget]:
+        found: list[Widget] = []
+        for name in self._child_fields:
+            if name in values:
+                _collect_widgets(values[name], found)
+        return found
+
+    def _open_children_of(self, values: Mapping[str, Any]) -> None:
+        if not self._child_fields:
+            return
+        children = self._children(values)
+        for link in list(self._links.values()):
+            if link.open_child is not None:
+                for child in children:
+                    link.open_child(child)
+
+    def reload_asset(self, name: str) -> None:
+        """Send the current ``_esm`` or ``_css`` source again (hot reload after the file changed)."""
+        with self._lock:
+            self._deliver_all(Update(state={name: self._assets[name].source}, buffer_paths=[]), [])
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        """Close the widget on every host it is shown on."""
+        with self._lock:
+            links = list(self._links.values())
+            self._links.clear()
+            self._closed = True
+        for link in links:
+            link.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+
+def _annotation(spec: Field) -> Any:
+    return getattr(spec.codec, "annotation", None)
+
+
+def _names(names: str | Iterable[str] | None) -> list[str | None]:
+    if names is None:
+        return [None]
+    return [names] if isinstance(names, str) else list(names)
+
+
+def _equal(old: Any, new: Any) -> bool:
+    if type(old) is not type(new):
+        return False
+    try:
+        return bool(old == new)
+    except Exception:  # e.g. arrays whose == is elementwise: treat as changed
+        return False
+
+
+def _collect_widgets(value: Any, found: list[Widget]) -> None:
+    if isinstance(value, Widget):
+        found.append(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect_widgets(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_widgets(item, found)
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
