@@ -337,6 +337,24 @@ class Widget:
         with self._lock:
             self._deliver_all(Update(state={name: self._assets[name].source}, buffer_paths=[]), [])
 
+    # ------------------------------------------------------------------ display in each host (lazy imports)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """Jupyter (and anything reading IPython's display protocol): a widget-view mimebundle."""
+        return _host_module("jupyter").mimebundle(self)
+
+    def _display_(self) -> Any:
+        """marimo calls this before any ``_repr_*``: a reactive marimo UI element."""
+        return _host_module("marimo").display(self)
+
+    def __panel__(self) -> Any:
+        """Panel's hook for ``pn.panel(widget)`` and layouts."""
+        return _host_module("panel").component(self)
+
+    def to_html(self, path: str | os.PathLike[str] | None = None) -> str:
+        """A self-contained HTML page showing this widget offline; written to ``path`` if given."""
+        return str(_host_module("static").to_html(self, path))
+
     # ------------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
@@ -351,6 +369,12 @@ class Widget:
     @property
     def closed(self) -> bool:
         return self._closed
+
+
+def _host_module(name: str) -> Any:
+    import importlib
+
+    return importlib.import_module(f"anywidget_core.hosts.{name}")
 
 
 def _annotation(spec: Field) -> Any:
