@@ -1,0 +1,237 @@
+"""Jupyter host: one ``jupyter.widget`` comm per widget, opened through ``comm.create_comm``.
+
+Whatever kernel is running (ipykernel, or marimo, which replaces ``comm.create_comm``) supplies the comm; the
+adapter only speaks widget protocol 2.1 over it. The comm and its callbacks hold the widget weakly, so a widget
+nobody references is collected and its comm closed, unlike ipywidgets' global registry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from anywidget_core.host import Host, Probe, Received
+from anywidget_core.messages import PROTOCOL_VERSION, Frame
+from anywidget_core.widget import Widget
+
+log = logging.getLogger("anywidget_core")
+
+TARGET_NAME = "jupyter.widget"
+VIEW_MIMETYPE = "application/vnd.jupyter.widget-view+json"
+KEY = "jupyter"  # one model per kernel: every front end of the kernel shares the comm
+
+CommFactory = Callable[..., Any]
+
+
+def _kernel_create_comm(**kwargs: Any) -> Any:
+    import comm  # looked up per call: kernels (and marimo) replace comm.create_comm after import
+
+    return comm.create_comm(**kwargs)
+
+
+class CommTransport:
+    """Sends a link's frames over one comm; routes the comm's inbound messages back to the link."""
+
+    def __init__(self, widget: Widget, key: object, comm: Any) -> None:
+        self.comm = comm
+        self._key = key
+        self._widget = weakref.ref(widget)
+        # A collected widget closes its comm (the front end is told); detached on an explicit close.
+        self._finalizer = weakref.finalize(widget, _close_quietly, comm)
+        self._finalizer.atexit = False  # at kernel shutdown there is nobody left to tell
+        comm.on_msg(self._on_msg)
+        comm.on_close(self._on_close)
+
+    def send(self, data: dict[str, Any], buffers: list[memoryview]) -> None:
+        # As ipywidgets does: a comm that says it has no kernel has nobody to send to.
+        if hasattr(self.comm, "kernel") and self.comm.kernel is None:
+            return
+        self.comm.send(data=data, buffers=buffers)
+
+    def close(self) -> None:
+        self._finalizer.detach()
+        self.comm.close()
+
+    # -------------------------------------------------------------- inbound (kernel message loop)
+
+    def _link(self) -> Any:
+        widget = self._widget()
+        if widget is None:
+            return None
+        link = widget.links.get(self._key)
+        # A comm left over from an earlier (closed) display must not drive a newer link.
+        return link if link is not None and link.transport is self else None
+
+    def _on_msg(self, msg: Any) -> None:
+        try:
+            link = self._link()
+            if link is None:
+                return
+            content = msg.get("content") if isinstance(msg, dict) else None
+            data = content.get("data") if isinstance(content, dict) else None
+            buffers = msg.get("buffers") or [] if isinstance(msg, dict) else []
+            link.receive(data, buffers)
+        except Exception:  # a front end's message must never raise into the kernel's loop
+            log.exception("anywidget_core: failed to handle a comm message")
+
+    def _on_close(self, msg: Any) -> None:
+        try:
+            self._finalizer.detach()
+            link = self._link()
+            if link is not None:
+                link.receive({"method": "close"})
+        except Exception:
+            log.exception("anywidget_core: failed to handle a comm close")
+
+
+def _close_quietly(comm: Any) -> None:
+    with contextlib.suppress(Exception):  # the kernel may be shutting down
+        comm.close()
+
+
+def show(widget: Widget, key: object = KEY, create_comm: CommFactory = _kernel_create_comm) -> Any:
+    """Open the widget's comm (children first) unless it is open already; returns the link."""
+
+    def open_child(child: Widget) -> None:
+        show(child, key, create_comm)
+
+    def open_transport(frame: Frame) -> CommTransport:
+        # comm_open carries no "method": the message type itself says "open".
+        data = {k: v for k, v in frame.data.items() if k != "method"}
+        comm = create_comm(
+            target_name=TARGET_NAME,
+            data=data,
+            buffers=frame.buffers,
+            metadata={"version": PROTOCOL_VERSION},
+            comm_id=widget.model_id,
+        )
+        return CommTransport(widget, key, comm)
+
+    link = widget.connect(key, open_transport, open_child=open_child)
+    from anywidget_core import reload  # hot reload is opt-in (ANYWIDGET_HMR=1); a no-op otherwise
+
+    reload.watch(widget)
+    return link
+
+
+def mimebundle(widget: Widget) -> dict[str, Any]:
+    """What IPython displays: a widget view of the widget's (single, shared) model."""
+    if widget.closed:
+        return {"text/plain": repr(widget)}
+    show(widget)
+    return {
+        "text/plain": repr(widget),
+        VIEW_MIMETYPE: {"version_major": 2, "version_minor": 1, "model_id": widget.model_id},
+    }
+
+
+# ----------------------------------------------------------------------------- conformance probe
+
+
+class JupyterProbe(Probe):
+    """A simulated Jupyter front end: the adapter opens real ``comm.base_comm.BaseComm`` comms whose
+    ``publish_msg`` records the kernel's iopub traffic; ``deliver`` feeds kernel-shaped shell messages to
+    the comm as ipykernel's CommManager does."""
+
+    def __init__(self, widget: Widget, key: object) -> None:
+        from comm.base_comm import BaseComm
+
+        probe = self
+        self.frames: list[Received] = []
+        self._seen = 0
+        self.comms: dict[str, Any] = {}
+
+        class RecordingComm(BaseComm):  # type: ignore[misc]
+            def publish_msg(
+                self,
+                msg_type: str,
+                data: dict[str, Any] | None = None,
+                metadata: dict[str, Any] | None = None,
+                buffers: Sequence[Any] | None = None,
+                **keys: Any,
+            ) -> None:
+                probe._record(self, msg_type, data, metadata, buffers, keys)
+
+            def close(self, *args: Any, **kwargs: Any) -> None:
+                # Several probes of one widget share its comm id in the process-wide manager.
+                with contextlib.suppress(KeyError):
+                    super().close(*args, **kwargs)
+
+        def create(**kwargs: Any) -> Any:
+            comm = RecordingComm(**kwargs)
+            self.comms[comm.comm_id] = comm
+            return comm
+
+        self.opens: list[dict[str, Any]] = []  # raw comm_open messages (target, metadata) for wire tests
+        self.link = show(widget, key, create)
+        self.model_id = widget.model_id
+
+    def _record(
+        self,
+        comm: Any,
+        msg_type: str,
+        data: dict[str, Any] | None,
+        metadata: dict[str, Any] | None,
+        buffers: Sequence[Any] | None,
+        keys: dict[str, Any],
+    ) -> None:
+        bufs = [bytes(b) for b in buffers or ()]
+        if msg_type == "comm_open":
+            self.opens.append({"comm_id": comm.comm_id, "data": data, "metadata": metadata, **keys})
+            self.frames.append(Received(comm.comm_id, {"method": "open", **(data or {})}, bufs))
+        elif msg_type == "comm_msg":
+            self.frames.append(Received(comm.comm_id, dict(data or {}), bufs))
+        elif msg_type == "comm_close":
+            self.frames.append(Received(comm.comm_id, {"method": "close"}, bufs))
+
+    def deliver(self, data: Any, buffers: Sequence[bytes] = (), model_id: str | None = None) -> None:
+        target: Any = self.comms[model_id or self.model_id]
+        msg = {
+            "msg_type": "comm_msg",
+            "content": {"comm_id": target.comm_id, "data": data},
+            "metadata": {},
+            "buffers": [memoryview(b) for b in buffers],
+        }
+        if isinstance(data, dict) and data.get("method") == "close":
+            # A front end closes with comm_close; do what ipykernel's CommManager.comm_close does.
+            msg["msg_type"] = "comm_close"
+            if target._closed:
+                return
+            target._closed = True
+            import comm as comm_pkg
+
+            manager = comm_pkg.get_comm_manager()
+            if manager.comms.get(target.comm_id) is target:
+                del manager.comms[target.comm_id]
+            target.handle_close(msg)
+        else:
+            target.handle_msg(msg)
+
+    def take(self) -> list[Received]:
+        new = self.frames[self._seen :]
+        self._seen = len(self.frames)
+        return new
+
+
+class JupyterHost(Host):
+    """Jupyter kernels (ipykernel and anything that provides ``comm.create_comm``)."""
+
+    name = "jupyter"
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    @classmethod
+    def missing(cls) -> str | None:
+        try:
+            import comm  # noqa: F401
+        except ImportError:
+            return "the 'comm' package is not installed (pip install 'anywidget-core[jupyter]')"
+        return None
+
+    def probe(self, widget: Widget) -> JupyterProbe:
+        self._count += 1
+        return JupyterProbe(widget, ("jupyter-probe", id(self), self._count))
