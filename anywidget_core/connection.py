@@ -18,6 +18,7 @@ from typing import Any
 from .buffers import BINARY_TYPES, insert_buffers
 from .errors import ErrorCode, ProtocolError
 from .messages import (
+    KNOWN_METHODS,
     Close,
     Custom,
     Error,
@@ -175,7 +176,7 @@ class Connection:
     def _reject(self, error: ProtocolError, method: Any) -> Rejected:
         if self.phase is not Phase.OPEN:
             return Rejected(error, None)
-        rejected = method if isinstance(method, str) and len(method) <= 64 else None
+        rejected = method if isinstance(method, str) and method in KNOWN_METHODS else None
         frame = to_frame(Error(code=error.code, message=error.message, rejected=rejected))
         return Rejected(error, frame)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
+import inspect
 import sys
 import types
 import typing
@@ -239,9 +240,9 @@ def collect_fields(cls: type, base: type) -> dict[str, Field]:
 
 
 def _own_hints(klass: type) -> dict[str, Any]:
-    if "__annotations__" not in klass.__dict__:
+    own = inspect.get_annotations(klass)
+    if not own:
         return {}
-    own = klass.__dict__["__annotations__"]
     try:
         return {k: v for k, v in typing.get_type_hints(klass, include_extras=True).items() if k in own}
     except NameError as exc:

@@ -9,6 +9,7 @@ runner checks the adapter itself, not the core behind it.
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import Sequence
 from typing import Any, ClassVar, NamedTuple
 
@@ -72,14 +73,16 @@ def available_hosts() -> dict[str, type[Host]]:
 
 
 class MemoryTransport:
-    """Records frames exactly as a transport would carry them."""
+    """Records frames as a wire would carry them: the JSON part goes through a strict JSON round trip (as
+    jupyter_client's packer does, NaN refused), so anything a real transport could not send fails here too."""
 
     def __init__(self, model_id: str, frames: list[Received]) -> None:
         self.model_id = model_id
         self.frames = frames
 
     def send(self, data: dict[str, Any], buffers: list[memoryview]) -> None:
-        self.frames.append(Received(self.model_id, data, [bytes(b) for b in buffers]))
+        wire = json.loads(json.dumps(data, allow_nan=False))
+        self.frames.append(Received(self.model_id, wire, [bytes(b) for b in buffers]))
 
     def close(self) -> None:
         self.frames.append(Received(self.model_id, {"method": "close"}, []))

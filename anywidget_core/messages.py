@@ -8,7 +8,7 @@ in ``schemas/`` are generated from these Structs (``python -m anywidget_core sch
 
 from __future__ import annotations
 
-from typing import Any, Literal, NamedTuple, Union
+from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
 
@@ -16,10 +16,11 @@ from .errors import ErrorCode, ProtocolError
 
 PROTOCOL_VERSION = "2.1.0"  # Jupyter widget protocol version this speaks (comm_open metadata "version")
 
-BufferPath = list[str | int]
+# A path from the state's root to one binary value: dict keys (str) and list indexes (int).
+BufferPath = Annotated[list[str | int], msgspec.Meta(min_length=1)]
 
 
-class _Message(msgspec.Struct, tag_field="method", forbid_unknown_fields=False, omit_defaults=False):
+class _Message(msgspec.Struct, tag_field="method", forbid_unknown_fields=True):
     pass
 
 
@@ -66,17 +67,31 @@ class Error(_Message, tag="error"):
     rejected: str | None = None  # the method of the rejected message, when it had a known one
 
 
+class OpenMetadata(msgspec.Struct):
+    """Jupyter binding: the ``metadata`` of ``comm_open``. A front end checks the major version only."""
+
+    version: Annotated[str, msgspec.Meta(pattern=r"^2\.\d+\.\d+$")]
+
+
+class ViewSpec(msgspec.Struct):
+    """Jupyter binding: the ``application/vnd.jupyter.widget-view+json`` display payload."""
+
+    version_major: Literal[2]
+    version_minor: int
+    model_id: str
+
+
 # Message classes by direction; the front end may never send open, echo_update or error.
 OUTBOUND = (Open, Update, EchoUpdate, Custom, Close, Error)
 INBOUND = (Update, RequestState, Custom, Close)
 ALL = (Open, Update, EchoUpdate, RequestState, Custom, Close, Error)
 
-Inbound = Union[Update, RequestState, Custom, Close]
-Message = Union[Open, Update, EchoUpdate, RequestState, Custom, Close, Error]
+Inbound = Update | RequestState | Custom | Close
+Message = Open | Update | EchoUpdate | RequestState | Custom | Close | Error
 Method = Literal["open", "update", "echo_update", "request_state", "custom", "close", "error"]
 
 _INBOUND_METHODS = frozenset(cls.__struct_config__.tag for cls in INBOUND)
-_ALL_METHODS = frozenset(cls.__struct_config__.tag for cls in ALL)
+KNOWN_METHODS = frozenset(cls.__struct_config__.tag for cls in ALL)
 
 
 class Frame(NamedTuple):
@@ -98,7 +113,7 @@ def decode_inbound(data: Any) -> Inbound:
         raise ProtocolError(ErrorCode.MALFORMED, f"a message must be a JSON object, got {type(data).__name__}")
     method = data.get("method")
     if method not in _INBOUND_METHODS:
-        if isinstance(method, str) and method in _ALL_METHODS:
+        if isinstance(method, str) and method in KNOWN_METHODS:
             raise ProtocolError(ErrorCode.UNKNOWN_METHOD, f"a front end may not send {method!r} messages")
         raise ProtocolError(ErrorCode.UNKNOWN_METHOD, f"unknown method {method!r}")
     try:

@@ -169,6 +169,7 @@ class Widget:
             changes = self._assign(values)
             echoed = {n: v for n, v in values.items() if self._fields[n].echo}
             if echoed and self._links:
+                self._open_children_of(echoed)
                 state, paths, buffers = self._schema.encode(echoed)
                 self._deliver_all(EchoUpdate(state=state, buffer_paths=paths), buffers)
         for change in changes:

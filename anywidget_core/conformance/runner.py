@@ -1,0 +1,378 @@
+"""Replays conformance vectors against host adapters and says, per vector, whether the stream matched.
+
+A vector (``protocol/vectors/*.json``, format in protocol/SPEC.md §9) declares widgets with language-neutral
+field types, then steps: what a front end sends, what Python does, and what must follow. The runner drives
+each host through its :class:`~anywidget_core.host.Probe`, so the adapter's own transport code is exercised,
+and validates every message a front end receives against the JSON Schemas generated from the code.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from ..errors import ValidationError
+from ..fields import field
+from ..host import Host, Probe, Received
+from ..widget import Change, Widget
+from .types import parse_type
+
+# Keys every open state carries for anywidget's front end, checked by rule rather than listed in vectors.
+PROTOCOL_KEYS = {
+    "_model_module": "anywidget",
+    "_model_name": "AnyModel",
+    "_view_module": "anywidget",
+    "_view_name": "AnyView",
+    "_view_count": None,
+}
+VERSIONED_KEYS = ("_model_module_version", "_view_module_version", "_anywidget_id")
+
+
+@dataclass
+class Outcome:
+    vector: str
+    host: str
+    status: str  # "pass", "fail" or "n/a"
+    detail: str = ""
+
+
+class Mismatch(AssertionError):
+    pass
+
+
+def load_vectors(folder: Path | None = None) -> list[dict[str, Any]]:
+    """Every vector, sorted by file name (the installed package's copy unless a folder is given)."""
+    if folder is None:
+        root: Any = resources.files("anywidget_core.protocol") / "vectors"
+        files = sorted((f for f in root.iterdir() if f.name.endswith(".json")), key=lambda f: f.name)
+    else:
+        files = sorted(folder.glob("*.json"))
+    vectors = []
+    for file in files:
+        vector = json.loads(file.read_text(encoding="utf-8"))
+        vector.setdefault("name", file.name.removesuffix(".json"))
+        vectors.append(vector)
+    return vectors
+
+
+def run(hosts: Iterable[Host], vectors: Iterable[dict[str, Any]]) -> list[Outcome]:
+    vectors = list(vectors)
+    return [run_vector(vector, host) for host in hosts for vector in vectors]
+
+
+def run_vector(vector: dict[str, Any], host: Host) -> Outcome:
+    name = vector["name"]
+    missing = set(vector.get("requires", ())) & set(getattr(host, "unsupported", ()))
+    if missing:
+        return Outcome(name, host.name, "n/a", f"host does not carry {', '.join(sorted(missing))}")
+    try:
+        with _quiet():
+            _Replay(vector, host).run()
+    except Mismatch as exc:
+        return Outcome(name, host.name, "fail", str(exc))
+    except Exception as exc:
+        return Outcome(name, host.name, "fail", f"{type(exc).__name__}: {exc}")
+    return Outcome(name, host.name, "pass")
+
+
+def format_table(outcomes: list[Outcome]) -> str:
+    """A vector x host table of pass / FAIL / n/a, followed by the failure details."""
+    hosts = list(dict.fromkeys(o.host for o in outcomes))
+    vectors = list(dict.fromkeys(o.vector for o in outcomes))
+    cell = {(o.vector, o.host): o for o in outcomes}
+    width = max([len(v) for v in vectors] + [8])
+    lines = ["vector".ljust(width) + "  " + "  ".join(h.ljust(10) for h in hosts)]
+    for vector in vectors:
+        marks = [_mark(cell.get((vector, h))) for h in hosts]
+        lines.append(vector.ljust(width) + "  " + "  ".join(m.ljust(10) for m in marks))
+    totals = []
+    for h in hosts:
+        mine = [o for o in outcomes if o.host == h]
+        passed = sum(o.status == "pass" for o in mine)
+        failed = sum(o.status == "fail" for o in mine)
+        totals.append(f"{h}: {passed} passed, {failed} failed, {len(mine) - passed - failed} n/a")
+    lines.append("")
+    lines.extend(totals)
+    for o in outcomes:
+        if o.status == "fail":
+            lines.append(f"FAIL {o.host} {o.vector}: {o.detail}")
+    return "\n".join(lines)
+
+
+def _mark(outcome: Outcome | None) -> str:
+    return {"pass": "pass", "fail": "FAIL", "n/a": "n/a"}.get(outcome.status, "?") if outcome else "-"
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Rejections are logged as warnings by design; a vector run expects them."""
+    logger = logging.getLogger("anywidget_core")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+# ----------------------------------------------------------------------------- replay
+
+
+@dataclass
+class _Replay:
+    vector: dict[str, Any]
+    host: Host
+    widgets: dict[str, Widget] = dataclass_field(default_factory=dict)
+    classes: dict[str, type[Widget]] = dataclass_field(default_factory=dict)
+    frontends: dict[str, Probe] = dataclass_field(default_factory=dict)
+    shown: dict[str, str] = dataclass_field(default_factory=dict)  # front end -> widget name
+    received: list[dict[str, Any]] = dataclass_field(default_factory=list)
+    changes: list[dict[str, Any]] = dataclass_field(default_factory=list)
+
+    def run(self) -> None:
+        for name, spec in self.vector["widgets"].items():
+            self._build(name, spec)
+        steps = self.vector["steps"]
+        if not any("show" in step for step in steps):
+            self._show("fe", next(iter(self.widgets)))
+        try:
+            for index, step in enumerate(steps):
+                try:
+                    self._step(step)
+                except Mismatch as exc:
+                    raise Mismatch(f"step {index + 1} {_describe(step)}: {exc}") from None
+        finally:
+            for widget in self.widgets.values():
+                widget.close()
+
+    # -------------------------------------------------------------- set-up
+
+    def _build(self, name: str, spec: dict[str, Any]) -> None:
+        annotations: dict[str, Any] = {}
+        namespace: dict[str, Any] = {"__annotations__": annotations, "__module__": __name__}
+        for field_name, field_spec in spec.get("fields", {}).items():
+            annotation = parse_type(field_spec["type"], f"{name}_{field_name}")
+            annotations[field_name] = annotation
+            default = self._value(field_spec.get("default"))
+            namespace[field_name] = field(default=default, echo=field_spec.get("echo", True))
+        namespace["_esm"] = spec.get("esm", "export default {}")
+        if "css" in spec:
+            namespace["_css"] = spec["css"]
+        cls = type(f"Vector_{name}", (Widget,), namespace)
+        self.classes[name] = cls
+        init = {k: self._value(v) for k, v in spec.get("init", {}).items()}
+        widget = cls(**init)
+        widget.on_msg(
+            lambda w, content, buffers, n=name: self.received.append(
+                {"widget": n, "content": content, "buffers": [_b64(b) for b in buffers]}
+            )
+        )
+        widget.observe(lambda c, n=name: self.changes.append(_change(n, c, self._json)))
+        self.widgets[name] = widget
+
+    def _show(self, frontend: str, widget: str) -> None:
+        self.frontends[frontend] = self.host.probe(self.widgets[widget])
+        self.shown[frontend] = widget
+
+    # -------------------------------------------------------------- steps
+
+    def _step(self, step: dict[str, Any]) -> None:
+        if "show" in step:
+            self._show(step.get("frontend", "fe"), step["show"])
+        elif "frontend" in step and "send" in step:
+            buffers = [base64.b64decode(b) for b in step.get("buffers", [])]
+            self.frontends[step["frontend"]].deliver(self._value(step["send"], refs_only=True), buffers)
+        elif "frontend_close" in step:
+            self.frontends[step["frontend_close"]].close()
+        elif "python" in step:
+            self._python(step)
+        elif "expect" in step:
+            self._expect(step.get("frontend", "fe"), step["expect"])
+        elif "expect_state" in step:
+            for name, expected in step["expect_state"].items():
+                actual = self._json(self.widgets[name].get_state())
+                _match(self._refs(expected), actual, f"state of {name}")
+        elif "expect_received" in step:
+            _match(self._refs(step["expect_received"]), self.received, "custom messages Python received")
+            self.received.clear()
+        elif "expect_changes" in step:
+            _match(self._refs(step["expect_changes"]), self.changes, "observed changes")
+            self.changes.clear()
+        else:
+            raise ValueError(f"unknown step {step!r}")
+
+    def _python(self, step: dict[str, Any]) -> None:
+        action = step["python"]
+        widget = self.widgets[step.get("widget") or next(iter(self.widgets))]
+        try:
+            if action == "set":
+                widget.set_state({k: self._value(v) for k, v in step["values"].items()})
+            elif action == "assign":
+                setattr(widget, step["field"], self._value(step["value"]))
+            elif action == "hold_sync":
+                with widget.hold_sync():
+                    for field_name, value in step["assign"]:
+                        setattr(widget, field_name, self._value(value))
+            elif action == "send":
+                buffers = [base64.b64decode(b) for b in step.get("buffers", [])]
+                widget.send(self._value(step["content"]), buffers)
+            elif action == "close":
+                widget.close()
+            else:
+                raise ValueError(f"unknown python action {action!r}")
+        except ValidationError as exc:
+            if step.get("raises") != "ValidationError":
+                raise Mismatch(f"unexpected ValidationError: {exc}") from None
+            return
+        if "raises" in step:
+            raise Mismatch(f"expected {step['raises']}, nothing was raised")
+
+    def _expect(self, frontend: str, expected: list[dict[str, Any]]) -> None:
+        drops = set(getattr(self.host, "drops", ()))
+        actual = [m for m in self.frontends[frontend].take() if m.data.get("method") not in drops]
+        wanted = [m for m in expected if m["data"].get("method") not in drops]
+        for message in actual:
+            _check_schema(message)
+        if len(actual) != len(wanted):
+            raise Mismatch(
+                f"front end {frontend!r} received {len(actual)} message(s), expected {len(wanted)}: "
+                f"{[_summary(m) for m in actual]}"
+            )
+        for position, (want, got) in enumerate(zip(wanted, actual, strict=True)):
+            self._match_message(want, got, f"message {position + 1}", self.shown[frontend])
+
+    def _match_message(self, want: dict[str, Any], got: Received, where: str, default: str) -> None:
+        widget = self.widgets[want.get("widget", default)]
+        if got.model_id != widget.model_id:
+            raise Mismatch(f"{where} is for another model than {want.get('widget', default)!r}")
+        data = dict(got.data)
+        if data.get("method") == "open":
+            data["state"] = self._check_protocol_keys(dict(data["state"]), want.get("widget", default), where)
+        _match(self._refs(want["data"]), data, where)
+        _match(want.get("buffers", []), [_b64(b) for b in got.buffers], f"{where} buffers")
+
+    def _check_protocol_keys(self, state: dict[str, Any], name: str, where: str) -> dict[str, Any]:
+        spec = self.vector["widgets"][name]
+        expected = {**PROTOCOL_KEYS, "_esm": spec.get("esm", "export default {}")}
+        if "css" in spec:
+            expected["_css"] = spec["css"]
+        for key, value in expected.items():
+            if state.pop(key, _ABSENT) != value:
+                raise Mismatch(f"{where}: open state needs {key} = {value!r}")
+        for key in VERSIONED_KEYS:
+            value = state.pop(key, None)
+            if not isinstance(value, str) or not value:
+                raise Mismatch(f"{where}: open state needs a non-empty string {key}")
+        return state
+
+    # -------------------------------------------------------------- values
+
+    def _value(self, value: Any, refs_only: bool = False) -> Any:
+        """Vector JSON to Python: {"$bytes": b64} is bytes, "@name" a widget (a ref string on the wire)."""
+        if isinstance(value, dict):
+            if set(value) == {"$bytes"} and not refs_only:
+                return base64.b64decode(value["$bytes"])
+            return {k: self._value(v, refs_only) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._value(v, refs_only) for v in value]
+        if isinstance(value, str) and value.startswith("@") and value[1:] in self.widgets:
+            widget = self.widgets[value[1:]]
+            return f"anywidget:{widget.model_id}" if refs_only else widget
+        if isinstance(value, str) and value.startswith("anywidget:@"):
+            return "anywidget:" + self.widgets[value[len("anywidget:@") :]].model_id
+        return value
+
+    def _refs(self, expected: Any) -> Any:
+        return self._value(expected, refs_only=True)
+
+    def _json(self, value: Any) -> Any:
+        """Python state to the vector's JSON notation (bytes as {"$bytes": b64}, widgets as refs)."""
+        names = {w.model_id: n for n, w in self.widgets.items()}
+
+        def encode(obj: Any) -> Any:
+            if isinstance(obj, Widget):
+                return f"anywidget:{obj.model_id}" if obj.model_id in names else repr(obj)
+            try:
+                return {"$bytes": _b64(memoryview(obj))}
+            except TypeError:
+                raise TypeError(f"cannot show {type(obj).__name__}") from None
+
+        return _bytes_to_marker(
+            msgspec.to_builtins(value, builtin_types=(bytes, bytearray, memoryview), enc_hook=encode)
+        )
+
+
+_ABSENT = object()
+
+
+def _bytes_to_marker(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$bytes": _b64(value)}
+    if isinstance(value, dict):
+        return {k: _bytes_to_marker(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_bytes_to_marker(v) for v in value]
+    return value
+
+
+def _change(name: str, change: Change, to_json: Any) -> dict[str, Any]:
+    return {"widget": name, "name": change.name, "old": to_json(change.old), "new": to_json(change.new)}
+
+
+def _b64(buffer: Any) -> str:
+    return base64.b64encode(bytes(buffer)).decode("ascii")
+
+
+def _describe(step: dict[str, Any]) -> str:
+    key = next(iter(step))
+    return f"({key}: {json.dumps(step[key])[:60]})"
+
+
+def _summary(message: Received) -> str:
+    return json.dumps(message.data, default=str)[:160]
+
+
+def _match(expected: Any, actual: Any, where: str) -> None:
+    """Exact JSON equality, except {"$any": true} (anything) and {"$any": "string"} (a non-empty string)."""
+    if isinstance(expected, dict) and set(expected) == {"$any"}:
+        if expected["$any"] == "string" and not (isinstance(actual, str) and actual):
+            raise Mismatch(f"{where}: expected a non-empty string, got {actual!r}")
+        return
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict) or set(expected) != set(actual):
+            raise Mismatch(f"{where}: expected keys {sorted(expected)}, got {_show(actual)}")
+        for key in expected:
+            _match(expected[key], actual[key], f"{where}.{key}")
+        return
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(expected) != len(actual):
+            raise Mismatch(f"{where}: expected {_show(expected)}, got {_show(actual)}")
+        for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
+            _match(want, got, f"{where}[{index}]")
+        return
+    same_kind = isinstance(expected, bool) == isinstance(actual, bool)
+    if not same_kind or expected != actual:
+        raise Mismatch(f"{where}: expected {_show(expected)}, got {_show(actual)}")
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, default=str)[:200]
+
+
+def _check_schema(message: Received) -> None:
+    from .schemas import validator_for
+
+    method = message.data.get("method")
+    errors = sorted(validator_for(str(method)).iter_errors(message.data), key=str)
+    if errors:
+        raise Mismatch(f"{method!r} message does not fit its JSON Schema: {errors[0].message}")
