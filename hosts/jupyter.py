@@ -203,7 +203,7 @@ class JupyterProbe(Probe):
             target._closed = True
             import comm as comm_pkg
 
-            manager = comm_pkg.get_comm_manager()
+            manager: Any = comm_pkg.get_comm_manager()
             if manager.comms.get(target.comm_id) is target:
                 del manager.comms[target.comm_id]
             target.handle_close(msg)
