@@ -1,0 +1,96 @@
+"""WebSocket framing between the standalone page (runtime.js) and Python.
+
+One WebSocket message carries one protocol message for one model:
+
+- no buffers: a text frame, the JSON object ``{"model_id": ..., "data": ...}``;
+- with buffers: a binary frame: uint32 LE part count ``N``, then ``N`` uint32 LE byte lengths, then the parts
+  back to back. Part 0 is the UTF-8 JSON ``{"model_id", "data"}``, parts 1.. are the buffers.
+
+``model_id`` is ``null`` for frames about the connection itself (an error about an undecodable frame, the
+``ping``/``pong`` a probe uses to know the server has caught up). Everything here is pure: decoding untrusted
+bytes raises :class:`FrameError` with a message fit to send back, never anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from typing import Any, NamedTuple
+
+# The largest WebSocket message accepted from a front end. uvicorn enforces it (ws_max_size) before a frame
+# is read into memory; decode_frame checks it again so every path (probes, other servers) has the same limit.
+MAX_FRAME_BYTES = 64 * 1024 * 1024
+MAX_PARTS = 1 + 1024  # the JSON part plus the core's default max_buffers
+
+_U32 = struct.Struct("<I")
+
+
+class FrameError(ValueError):
+    """A WebSocket message that is not a valid frame; ``str(exc)`` says why, for the sender."""
+
+
+class Decoded(NamedTuple):
+    model_id: str | None
+    data: Any
+    buffers: list[memoryview]
+
+
+def encode_frame(model_id: str | None, data: Any, buffers: list[memoryview] | None = None) -> str | bytes:
+    """The WebSocket message for one protocol message: ``str`` (text frame) or ``bytes`` (binary frame)."""
+    head = json.dumps({"model_id": model_id, "data": data}, separators=(",", ":"), ensure_ascii=False)
+    if not buffers:
+        return head
+    parts: list[bytes | memoryview] = [head.encode("utf-8"), *buffers]
+    out = bytearray(_U32.pack(len(parts)))
+    for part in parts:
+        out += _U32.pack(memoryview(part).nbytes)
+    for part in parts:
+        out += part
+    return bytes(out)
+
+
+def decode_frame(message: str | bytes | bytearray | memoryview, max_bytes: int = MAX_FRAME_BYTES) -> Decoded:
+    """Decode one WebSocket message from a front end; FrameError if it is malformed or too large."""
+    if isinstance(message, str):
+        if len(message) > max_bytes:  # characters <= bytes, so this never refuses a legal frame
+            raise FrameError(f"frame is larger than the limit of {max_bytes} bytes")
+        return _envelope(message, [])
+    view = memoryview(message).cast("B")
+    if view.nbytes > max_bytes:
+        raise FrameError(f"frame is larger than the limit of {max_bytes} bytes")
+    if view.nbytes < 4:
+        raise FrameError("binary frame is shorter than its 4-byte part count")
+    (count,) = _U32.unpack_from(view, 0)
+    if not 1 <= count <= MAX_PARTS:
+        raise FrameError(f"binary frame declares {count} parts; expected 1 to {MAX_PARTS}")
+    header = 4 + 4 * count
+    if view.nbytes < header:
+        raise FrameError(f"binary frame is too short for the lengths of its {count} parts")
+    lengths = [_U32.unpack_from(view, 4 + 4 * i)[0] for i in range(count)]
+    if header + sum(lengths) != view.nbytes:
+        raise FrameError(
+            f"binary frame part lengths add up to {header + sum(lengths)} bytes but the frame has {view.nbytes}"
+        )
+    parts: list[memoryview] = []
+    offset = header
+    for length in lengths:
+        parts.append(view[offset : offset + length])
+        offset += length
+    try:
+        text = str(parts[0], "utf-8")
+    except UnicodeDecodeError as exc:
+        raise FrameError(f"binary frame part 0 is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
+    return _envelope(text, parts[1:])
+
+
+def _envelope(text: str, buffers: list[memoryview]) -> Decoded:
+    try:
+        envelope = json.loads(text)
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly nested JSON
+        raise FrameError(f"frame is not valid JSON: {exc}") from None
+    if not isinstance(envelope, dict) or "data" not in envelope:
+        raise FrameError('a frame must be a JSON object {"model_id": ..., "data": ...}')
+    model_id = envelope.get("model_id")
+    if model_id is not None and not isinstance(model_id, str):
+        raise FrameError(f"model_id must be a string or null, not {type(model_id).__name__}")
+    return Decoded(model_id, envelope["data"], buffers)

@@ -1,0 +1,110 @@
+// The standalone page: renders the widgets listed in #awc-widgets with the shared runtime, over one WebSocket.
+// On every (re)connect the server opens each model again with its current state; the runtime treats a repeated
+// open as a full state reset, so a tab that lost its connection catches up without reloading.
+import { createRuntime, decodeFrame, encodeFrame } from "/static/runtime.js";
+
+const MAX_RETRY_MS = 5000;
+const MAX_ERRORS_SHOWN = 20;
+
+const widgets = JSON.parse(document.getElementById("awc-widgets").textContent);
+const main = document.getElementById("awc-main");
+const status = document.getElementById("awc-status");
+const errors = document.getElementById("awc-errors");
+
+let socket = null;
+let retries = 0;
+let wanted = true; // false after disconnect(): no automatic reconnect
+
+function setStatus(state, text) {
+  status.dataset.state = state;
+  status.textContent = text;
+}
+
+function showError(text) {
+  const line = document.createElement("div");
+  line.textContent = text;
+  errors.append(line);
+  while (errors.childElementCount > MAX_ERRORS_SHOWN) errors.firstElementChild.remove();
+}
+
+const runtime = createRuntime({
+  // While disconnected, sends are dropped: the open on reconnect brings the page back to Python's state.
+  send(modelId, data, buffers) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(encodeFrame(modelId, data, buffers));
+  },
+  onError({ modelId, code, message, source }) {
+    showError(`${source} error (${code}) in ${modelId.slice(0, 8)}: ${message}`);
+  },
+});
+
+function onMessage(event) {
+  let modelId, data, buffers;
+  try {
+    if (typeof event.data === "string") {
+      ({ model_id: modelId, data } = JSON.parse(event.data));
+      buffers = [];
+    } else {
+      ({ modelId, data, buffers } = decodeFrame(event.data));
+    }
+  } catch (e) {
+    showError(`undecodable frame from the server: ${e}`);
+    return;
+  }
+  if (modelId === null) {
+    // About the connection itself: an error for a frame no model could take.
+    if (data && data.method === "error") showError(`server: ${data.code}: ${data.message}`);
+    return;
+  }
+  runtime.receive(modelId, data, buffers);
+}
+
+function connect() {
+  wanted = true;
+  if (socket && socket.readyState <= WebSocket.OPEN) return;
+  const url = new URL("ws", location.href);
+  url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(url);
+  ws.binaryType = "arraybuffer";
+  socket = ws;
+  setStatus("connecting", "connecting…");
+  ws.onopen = () => {
+    retries = 0;
+    setStatus("open", "connected");
+  };
+  ws.onmessage = onMessage;
+  ws.onclose = (event) => {
+    if (socket !== ws) return;
+    if (!wanted) {
+      setStatus("closed", "disconnected");
+      return;
+    }
+    const delay = Math.min(MAX_RETRY_MS, 250 * 2 ** retries++);
+    const why = event.reason ? ` (${event.reason})` : "";
+    setStatus("closed", `disconnected${why}, retrying in ${Math.round(delay / 100) / 10} s`);
+    setTimeout(() => wanted && connect(), delay);
+  };
+}
+
+function disconnect() {
+  wanted = false;
+  socket?.close();
+}
+
+for (const { name, model_id } of widgets) {
+  const section = document.createElement("section");
+  section.className = "awc-widget";
+  section.dataset.modelId = model_id;
+  if (widgets.length > 1) {
+    const heading = document.createElement("h2");
+    heading.textContent = name;
+    section.append(heading);
+  }
+  const el = document.createElement("div");
+  section.append(el);
+  main.append(section);
+  runtime.render(model_id, el).catch((e) => showError(`${name}: ${e}`));
+}
+
+// For tests and debugging in the console.
+globalThis.anywidgetCorePage = { runtime, connect, disconnect, get socket() { return socket; } };
+connect();

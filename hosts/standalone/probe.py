@@ -1,0 +1,85 @@
+"""The standalone host for the conformance kit: each probe is a real WebSocket client of a real server."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+from anywidget_core import Widget
+from anywidget_core.host import Host, Probe, Received
+
+from .framing import decode_frame, encode_frame
+from .server import StandaloneServer
+
+TAKE_TIMEOUT = 10.0  # seconds to wait for the server to answer a ping
+
+
+class SocketProbe(Probe):
+    """A front end on its own socket: ``deliver`` sends a frame, ``take`` reads up to a ping's pong.
+
+    The server handles a socket's frames in order and queues replies in order, so once the pong for a ping
+    sent now arrives, every reply to earlier deliveries (and every Python-side send made before) has too.
+    """
+
+    def __init__(self, server: StandaloneServer, widget: Widget) -> None:
+        from websockets.sync.client import connect
+
+        self.model_id = widget.model_id
+        # entered as a context manager: websockets 17 deprecates bare connect(); disconnect() closes it
+        self.socket = connect(f"{server.ws_url}?widget={widget.model_id}", max_size=None, open_timeout=10).__enter__()
+        self._pings = itertools.count(1)
+
+    def deliver(self, data: Any, buffers: Sequence[bytes] = ()) -> None:
+        self.socket.send(encode_frame(self.model_id, data, [memoryview(b) for b in buffers]))
+
+    def take(self) -> list[Received]:
+        token = next(self._pings)
+        self.socket.send(encode_frame(None, {"method": "ping", "id": token}))
+        received: list[Received] = []
+        while True:
+            model_id, data, buffers = decode_frame(self.socket.recv(timeout=TAKE_TIMEOUT), max_bytes=1 << 62)
+            if model_id is None and isinstance(data, dict) and data.get("method") == "pong":
+                if data.get("id") == token:
+                    return received
+                continue
+            received.append(Received(model_id or "", data, [bytes(b) for b in buffers]))
+
+    def disconnect(self) -> None:
+        """Drop the socket (a closed tab); the server closes this front end's links."""
+        self.socket.close()
+
+
+class StandaloneHost(Host):
+    """The standalone page host. Probes share one server, started on first use."""
+
+    name = "standalone"
+
+    def __init__(self) -> None:
+        self._server: StandaloneServer | None = None
+        self._probes: list[SocketProbe] = []
+
+    @classmethod
+    def missing(cls) -> str | None:
+        for module in ("starlette", "uvicorn", "websockets"):
+            try:
+                __import__(module)
+            except ImportError:
+                return f"the standalone host needs {module}: pip install 'anywidget-core[standalone]'"
+        return None
+
+    def probe(self, widget: Widget) -> SocketProbe:
+        if self._server is None:
+            self._server = StandaloneServer().start()
+        self._server.add(widget)
+        probe = SocketProbe(self._server, widget)
+        self._probes.append(probe)
+        return probe
+
+    def shutdown(self) -> None:
+        for probe in self._probes:
+            probe.disconnect()
+        self._probes.clear()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
