@@ -28,6 +28,7 @@ class Wire:
     json_bytes: int = 0
     last_frames: list[Any] = field(default_factory=list)
     last_buffers: list[memoryview] = field(default_factory=list)
+    serialize: bool = True  # False: record the type only, to time a library without the wire cost
 
     def clear(self) -> None:
         self.types.clear()
@@ -53,6 +54,9 @@ class CapturingComm(BaseComm):
         buffers: Any = None,
         **keys: Any,
     ) -> None:
+        if not WIRE.serialize:
+            WIRE.types.append(msg_type)
+            return
         content = {"data": data or {}, "comm_id": self.comm_id, **keys}
         msg = SESSION.msg(msg_type, content=content, metadata=metadata or {})
         frames = SESSION.serialize(msg, ident=self.topic)
@@ -66,6 +70,16 @@ class CapturingComm(BaseComm):
 
 def _create(*args: Any, **kwargs: Any) -> CapturingComm:
     return CapturingComm(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def wire_excluded() -> Iterator[None]:
+    """Skip the serialization inside the capture: what is left is the library's own cost."""
+    WIRE.serialize = False
+    try:
+        yield
+    finally:
+        WIRE.serialize = True
 
 
 @contextlib.contextmanager

@@ -49,9 +49,14 @@ def slowest_imports(module: str, top: int = 8) -> list[tuple[int, str]]:
         timeout=120,
     )
     entries = []
+    after_site = False  # lines before site's own line are interpreter start-up, not this import
     for line in out.stderr.splitlines():
         parts = line.split("|")
-        if len(parts) == 3 and parts[1].strip().isdigit():
+        if len(parts) != 3 or not parts[1].strip().isdigit():
+            continue
+        if parts[2].strip() == "site":
+            after_site = True
+        elif after_site:
             entries.append((int(parts[1]), parts[2].rstrip()))
     return sorted(entries, reverse=True)[:top]
 

@@ -1,0 +1,49 @@
+"""The benchmark suite runs end to end and reports a number for every workload. Never asserts speed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# Every workload's rows (7 = real ipykernel); 8 (browser) is not built yet: the standalone host is missing.
+EXPECTED_ROWS = ("1", "2", "3a", "3b", "4", "5", "6a", "6b", "7a", "7b", "7c")
+NUMBER = r"\d+(\.\d+)?(e[+-]?\d+)?"
+VALUE = re.compile(rf"^{NUMBER} ?(s|ms|us|ns|k/s|/s)$")
+
+
+@pytest.mark.kernel
+@pytest.mark.timeout(300)
+def test_quick_run_lists_every_workload_with_numbers() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {}
+    for line in proc.stdout.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        match = re.match(r"^(\d+[a-z]?)\. ", cells[0]) if len(cells) == 6 else None
+        if match:
+            rows[match.group(1)] = cells
+    assert sorted(rows) == sorted(EXPECTED_ROWS), proc.stdout
+    for key, (_name, core, anywidget, ratio, _goal, met) in rows.items():
+        assert VALUE.match(core), (key, core)
+        assert VALUE.match(anywidget), (key, anywidget)
+        assert re.match(rf"^{NUMBER}x$", ratio), (key, ratio)
+        assert met in ("yes", "NO", "n/a"), (key, met)
+
+
+def test_unknown_workload_is_refused() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "-w", "99"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2
+    assert "invalid choice" in proc.stderr
