@@ -217,13 +217,14 @@ RESERVED_NAMES = frozenset({"_esm", "_css", "_anywidget_id", "_view_count", "_do
 RESERVED_PREFIXES = ("_model_", "_view_")
 
 
-def collect_fields(cls: type, base: type) -> dict[str, Field]:
-    """The fields declared by ``cls`` and its Widget ancestors, in declaration order."""
+def collect_fields(cls: type, base: type, localns: dict[str, Any] | None = None) -> dict[str, Field]:
+    """The fields declared by ``cls`` and its Widget ancestors, in declaration order. ``localns`` is the
+    namespace the class statement ran in, so annotations may name classes local to a function."""
     fields: dict[str, Field] = {}
     for klass in reversed(cls.__mro__):
         if not (isinstance(klass, type) and issubclass(klass, base)) or klass is base:
             continue
-        hints = _own_hints(klass)
+        hints = _own_hints(klass, localns if klass is cls else None)
         for name, annotation in hints.items():
             if typing.get_origin(annotation) is ClassVar or annotation is ClassVar:
                 continue
@@ -239,12 +240,12 @@ def collect_fields(cls: type, base: type) -> dict[str, Field]:
     return fields
 
 
-def _own_hints(klass: type) -> dict[str, Any]:
+def _own_hints(klass: type, localns: dict[str, Any] | None) -> dict[str, Any]:
     own = inspect.get_annotations(klass)
     if not own:
         return {}
     try:
-        return {k: v for k, v in typing.get_type_hints(klass, include_extras=True).items() if k in own}
+        return {k: v for k, v in typing.get_type_hints(klass, localns=localns, include_extras=True).items() if k in own}
     except NameError as exc:
         raise TypeError(f"cannot resolve the field annotations of {klass.__name__}: {exc}") from None
 

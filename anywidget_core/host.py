@@ -9,6 +9,7 @@ runner checks the adapter itself, not the core behind it.
 from __future__ import annotations
 
 import abc
+import itertools
 import json
 from collections.abc import Sequence
 from typing import Any, ClassVar, NamedTuple
@@ -17,6 +18,7 @@ from .messages import Frame
 from .widget import Widget
 
 ENTRY_POINT_GROUP = "anywidget_core.hosts"
+_frontend_ids = itertools.count()
 
 
 class Received(NamedTuple):
@@ -120,11 +122,7 @@ class MemoryHost(Host):
 
     name = "memory"
 
-    def __init__(self) -> None:
-        self._count = 0
-
     def probe(self, widget: Widget) -> MemoryFrontEnd:
-        self._count += 1
-        return MemoryFrontEnd(widget, ("memory", id(self), self._count))
+        return MemoryFrontEnd(widget, ("memory", next(_frontend_ids)))
 
     show = probe

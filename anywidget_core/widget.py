@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import threading
 import weakref
 from collections import deque
@@ -67,7 +68,8 @@ class Widget:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        fields = collect_fields(cls, Widget)
+        caller = sys._getframe(1)  # the scope running the class statement: resolves function-local names
+        fields = collect_fields(cls, Widget, dict(caller.f_locals))
         for name, spec in fields.items():
             setattr(cls, name, spec)
         cls._fields = fields

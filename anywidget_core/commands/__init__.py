@@ -1,0 +1,1 @@
+"""The ``anywidget-core`` commands that show widgets: ``serve``, ``export`` and ``new`` (one module each)."""

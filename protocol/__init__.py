@@ -1,0 +1,1 @@
+"""The normative protocol (SPEC.md) and the conformance vectors, shipped as package data."""

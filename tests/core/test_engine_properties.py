@@ -1,0 +1,74 @@
+"""Properties of the protocol engine under arbitrary front-end input (hypothesis)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import anywidget_core as awc
+from anywidget_core.conformance.schemas import validator_for
+from anywidget_core.host import MemoryHost
+
+
+class Target(awc.Widget):
+    n: int = 0
+    label: str = ""
+    points: list[float] = []
+    blob: bytes = b""
+    meta: dict[str, Any] = {}
+    _secret: str = "s"
+
+
+FIELDS = ["n", "label", "points", "blob", "meta", "_secret", "_esm", "_css", "unknown"]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=10,
+)
+paths = st.lists(st.lists(st.sampled_from(FIELDS) | st.integers(-1, 3) | st.text(max_size=3), max_size=3), max_size=3)
+update = st.fixed_dictionaries(
+    {"method": st.just("update"), "state": st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=4)},
+    optional={"buffer_paths": paths},
+)
+other = st.fixed_dictionaries(
+    {"method": st.sampled_from(["custom", "request_state", "echo_update", "open", "error", "bogus", "update"])},
+    optional={"content": json_values, "state": json_values, "extra": json_values},
+)
+message = update | other | json_values
+buffers = st.lists(st.binary(max_size=4), max_size=3)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(st.tuples(message, buffers), max_size=12))
+def test_arbitrary_messages_never_raise_or_corrupt_state(stream: list[tuple[Any, list[bytes]]]) -> None:
+    logging.getLogger("anywidget_core").setLevel(logging.CRITICAL)
+    w = Target()
+    fe = MemoryHost().probe(w)
+    fe.take()
+    for data, bufs in stream:
+        before = copy.deepcopy(w.get_state())
+        fe.deliver(copy.deepcopy(data), bufs)
+        out = fe.take()
+        after = w.get_state()
+        for received in out:  # everything sent is a valid protocol message
+            errors = list(validator_for(received.data["method"]).iter_errors(received.data))
+            assert not errors, (received.data, errors[0].message)
+        errors = [m for m in out if m.data["method"] == "error"]
+        if errors:
+            assert after == before, "a rejected message must leave state unchanged"
+            assert len(errors) == 1 and errors[0].data["message"]
+        elif isinstance(data, dict) and data.get("method") == "update":
+            # accepted whole: every written field now holds what was sent (buffers aside)
+            for name, value in data["state"].items():
+                if name in ("n", "label", "meta") and not data.get("buffer_paths"):
+                    assert json.loads(json.dumps(after[name])) == value
+        assert after["_secret"] == "s"
+    # and the widget still works
+    fe.deliver({"method": "update", "state": {"n": 41}})
+    assert w.n == 41
+    assert fe.take()[-1].data == {"method": "echo_update", "state": {"n": 41}, "buffer_paths": []}
