@@ -1,0 +1,231 @@
+"""The Jupyter host in real JupyterLab (anywidget's labextension) driven by headless Chromium.
+
+One JupyterLab server for the module, started with ANYWIDGET_HMR=1. A second kernel client on the same
+connection file reads kernel state and acts in Python, as another front end would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from jupyter_client.blocking.client import BlockingKernelClient
+from jupyter_kernel_util import evaluate, execute, kernel_env
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+ESM = """\
+export default {
+  render({ model, el }) {
+    const b = document.createElement("button");
+    b.className = "awc-counter";
+    const show = () => {
+      b.textContent = "count=" + model.get("value") + " bytes=" + model.get("blob").byteLength;
+    };
+    show();
+    model.on("change:value", show);
+    model.on("change:blob", show);
+    b.addEventListener("click", () => {
+      model.set("value", model.get("value") + 1);
+      model.save_changes();
+      model.send({ kind: "clicked" }, undefined, [new Uint8Array([1, 2, 3])]);
+    });
+    model.on("msg:custom", (msg, buffers) => {
+      el.dataset.last = JSON.stringify(msg) + ":" + buffers.map((x) => x.byteLength).join(",");
+    });
+    el.appendChild(b);
+  },
+};
+"""
+
+CSS = ".awc-counter { color: rgb(0, 128, 0); }"
+
+MODULE = """\
+from pathlib import Path
+
+import anywidget_core as awc
+
+HERE = Path(__file__).parent
+
+
+class LabCounter(awc.Widget):
+    _esm = HERE / "lab_counter.js"
+    _css = HERE / "lab_counter.css"
+    value: int = 0
+    blob: bytes = b"xyz"
+"""
+
+CELL = """\
+from lab_counter import LabCounter
+c = LabCounter()
+got = []
+c.observe(lambda ch: (HERE_VALUE).write_text(str(ch.new)), "value")
+c.on_msg(lambda w, content, buffers: got.append((content, [bytes(b) for b in buffers])))
+c"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def log(*args: Any) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    root = tmp_path_factory.mktemp("lab")
+    (root / "lab_counter.py").write_text(MODULE)
+    (root / "lab_counter.js").write_text(ESM)
+    (root / "lab_counter.css").write_text(CSS)
+    value_file = root / "value.txt"
+    cell = CELL.replace("HERE_VALUE", f"__import__('pathlib').Path({str(value_file)!r})")
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "cells": [
+            {"cell_type": "code", "id": "c1", "metadata": {}, "outputs": [], "execution_count": None, "source": cell}
+        ],
+    }
+    (root / "t.ipynb").write_text(json.dumps(notebook))
+    port = _free_port()
+    runtime = root / "runtime"
+    env = kernel_env(ANYWIDGET_HMR="1", JUPYTER_RUNTIME_DIR=str(runtime))
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True",
+            f"--LabServerApp.workspaces_dir={root / 'ws'}",
+            "--allow-root",
+        ],
+        env=env,
+        cwd=root,
+        stdout=open(root / "server.log", "w"),  # noqa: SIM115  # closed with the process
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, (root / "server.log").read_text()
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=1)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "JupyterLab did not start"
+                time.sleep(0.1)
+        log(f"jupyter lab up in {time.perf_counter() - start:.2f} s")
+        yield {"url": url, "root": root, "runtime": runtime, "value_file": value_file, "started": start}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+
+
+def _second_client(lab: dict[str, Any]) -> BlockingKernelClient:
+    with urllib.request.urlopen(f"{lab['url']}/api/kernels") as response:
+        (kernel,) = json.load(response)
+    kc = BlockingKernelClient(connection_file=str(lab["runtime"] / f"kernel-{kernel['id']}.json"))
+    kc.load_connection_file()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=30)
+    return kc
+
+
+def _wait_until(check: Any, timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.05)
+
+
+def test_widget_in_jupyterlab(lab: dict[str, Any], page: Any) -> None:
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto(f"{lab['url']}/lab/tree/t.ipynb")
+    page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60_000)
+    with contextlib.suppress(Exception):  # Lab may ask which kernel to use; the preselected python3 is right
+        page.click(".jp-Dialog .jp-mod-accept", timeout=5_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    t_run = time.perf_counter()
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    button = page.locator(".awc-counter")
+    button.wait_for(timeout=30_000)
+    now = time.perf_counter()
+    log(f"rendered {now - t_run:.2f} s after run-all ({now - lab['started']:.2f} s after server start)")
+
+    # rendered, with its CSS applied
+    assert button.text_content() == "count=0 bytes=3"
+    assert button.evaluate("b => getComputedStyle(b).color") == "rgb(0, 128, 0)"
+
+    kc = _second_client(lab)
+    try:
+        # browser -> Python: a click sets the value and sends a custom message with a buffer
+        t = time.perf_counter()
+        button.click()
+        assert _wait_until(lambda: lab["value_file"].exists() and lab["value_file"].read_text() == "1")
+        log(f"click -> kernel observer: {1000 * (time.perf_counter() - t):.0f} ms")
+        assert _wait_until(lambda: evaluate(kc, "got") == [({"kind": "clicked"}, [b"\x01\x02\x03"])])
+        assert evaluate(kc, "c.value") == 1
+
+        # Python -> browser: a set (and a binary field) changes the page
+        t = time.perf_counter()
+        execute(kc, "c.value = 42; c.blob = bytes(1000)")
+        page.wait_for_function(
+            "document.querySelector('.awc-counter').textContent === 'count=42 bytes=1000'", timeout=10_000
+        )
+        log(f"python set -> page: {1000 * (time.perf_counter() - t):.0f} ms")
+
+        # Python -> browser custom message with buffers
+        execute(kc, "c.send({'kind': 'hello'}, buffers=[b'ab', b'cde'])")
+        last = "document.querySelector('.awc-counter').parentElement.dataset.last"
+        page.wait_for_function(f'{last} === \'{{"kind":"hello"}}:2,3\'', timeout=10_000)
+
+        # hot reload: edit the ESM file; the page re-renders with the new code and the same state
+        t = time.perf_counter()
+        js = lab["root"] / "lab_counter.js"
+        js.write_text(ESM.replace('"count="', '"n="'))
+        page.wait_for_function(
+            "document.querySelector('.awc-counter')?.textContent === 'n=42 bytes=1000'", timeout=20_000
+        )
+        log(f"ESM edit -> page re-rendered: {1000 * (time.perf_counter() - t):.0f} ms")
+        assert evaluate(kc, "c.value") == 42
+        (lab["root"] / "lab_counter.css").write_text(CSS.replace("rgb(0, 128, 0)", "rgb(0, 0, 255)"))
+        page.wait_for_function(
+            "getComputedStyle(document.querySelector('.awc-counter')).color === 'rgb(0, 0, 255)'", timeout=20_000
+        )
+        # the re-rendered view still talks to Python
+        page.locator(".awc-counter").click()
+        assert _wait_until(lambda: lab["value_file"].read_text() == "43")
+    finally:
+        kc.stop_channels()
+    assert not [e for e in errors if "anywidget" in e.lower()], errors
