@@ -9,14 +9,15 @@ app = marimo.App()
 @app.cell
 def _():
     import marimo as mo
+    from anywidget_core.hosts.marimo import display
 
     import anywidget_core as awc
-    from anywidget_core.hosts.marimo import display
 
     class Counter(awc.Widget):
         _esm = """
         export default {
           render({ model, el }) {
+            const bytesOf = (v) => Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).join(",");
             const out = document.createElement("h2");
             out.className = "counter-out";
             const show = () => { out.textContent = "count=" + model.get("count"); };
@@ -32,7 +33,7 @@ def _():
             blob.className = "counter-blob";
             const showBlob = () => {
               const b = model.get("blob");
-              blob.textContent = "blob=" + (b instanceof DataView ? Array.from(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).join(",") : String(b));
+              blob.textContent = "blob=" + (b instanceof DataView ? bytesOf(b) : String(b));
             };
             showBlob();
             model.on("change:blob", showBlob);
@@ -45,8 +46,8 @@ def _():
             const reply = document.createElement("p");
             reply.className = "counter-reply";
             model.on("msg:custom", (content, buffers) => {
-              const bytes = buffers.map((b) => Array.from(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).join(","));
-              reply.textContent = "reply=" + JSON.stringify(content) + " buffers=" + bytes.join("|");
+              const shown = buffers.map(bytesOf).join("|");
+              reply.textContent = "reply=" + JSON.stringify(content) + " buffers=" + shown;
             });
             el.append(out, inc, blob, ping, reply);
           },
@@ -71,7 +72,7 @@ def _():
 @app.cell
 def _(counter, display):
     view = display(counter)
-    view
+    view  # noqa: B018  (a cell's last expression is its output)
     return (view,)
 
 
@@ -89,7 +90,7 @@ def _(counter, mo):
         return 1
 
     set_button = mo.ui.button(label="set-from-python", on_click=reset, value=0)
-    set_button
+    set_button  # noqa: B018
     return (set_button,)
 
 
