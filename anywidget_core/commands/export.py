@@ -1,0 +1,45 @@
+"""``anywidget-core export FILE[:ATTR] -o page.html``: one self-contained HTML file, viewable offline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+import warnings
+from pathlib import Path
+
+from .target import TargetError, load_widgets
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", metavar="FILE[:ATTR]", help="a .py file or module; ATTR names the widget(s)")
+    parser.add_argument("-o", "--output", default=None, help="HTML file to write (default: FILE's name with .html)")
+    parser.add_argument("--title", default=None, help="page title (default: the target)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from anywidget_core.hosts.static import to_html
+
+    print(f"loading {args.target} ...", file=sys.stderr)
+    try:
+        widgets = load_widgets(args.target)
+    except TargetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception:
+        traceback.print_exc()
+        print(f"error: {args.target} raised while loading (traceback above)", file=sys.stderr)
+        return 1
+    output = Path(args.output) if args.output else Path(Path(args.target.split(":")[0]).stem + ".html")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            page = to_html(widgets, output, title=args.title or args.target)
+        except OSError as exc:
+            print(f"error: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    size = len(page.encode("utf-8"))
+    print(f"wrote {output} ({len(widgets)} widget(s): {', '.join(widgets)}; {size / 1024:.1f} KiB)", file=sys.stderr)
+    return 0

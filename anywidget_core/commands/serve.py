@@ -1,0 +1,72 @@
+"""``anywidget-core serve FILE[:ATTR]``: show a file's widgets on a local page until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import traceback
+from types import FrameType
+
+from .target import TargetError, load_widgets
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", metavar="FILE[:ATTR]", help="a .py file or module; ATTR names the widget(s)")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    parser.add_argument("--title", default=None, help="page title (default: the target)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from anywidget_core.hosts.standalone import serve
+    except ImportError as exc:
+        print(f"error: serve needs anywidget-core[standalone] ({exc})", file=sys.stderr)
+        return 2
+    print(f"loading {args.target} ...", file=sys.stderr)
+    try:
+        widgets = load_widgets(args.target)
+    except TargetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception:
+        traceback.print_exc()
+        print(f"error: {args.target} raised while loading (traceback above)", file=sys.stderr)
+        return 1
+    if args.host not in LOOPBACK:
+        print(
+            f"warning: binding {args.host}: anyone who can reach it can drive these widgets (and the Python "
+            "handlers behind them)",
+            file=sys.stderr,
+        )
+    try:
+        title = args.title or args.target
+        server = serve(widgets, host=args.host, port=args.port, open_browser=not args.no_browser, title=title)
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    names = ", ".join(widgets)
+    print(f"serving {len(widgets)} widget(s) ({names}) at {server.url}", file=sys.stderr)
+    print(server.url, flush=True)  # alone on stdout, for scripts
+    print("press Ctrl-C to stop", file=sys.stderr, flush=True)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        while not stop.wait(0.5):  # a timed wait, so Ctrl-C (KeyboardInterrupt) is seen promptly
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        print("stopping", file=sys.stderr)
+        server.stop()
+    return 0

@@ -1,0 +1,181 @@
+"""Static HTML: one self-contained file that renders widgets with no server and no network.
+
+The file holds the frames a front end would receive on display (each widget's ``open`` with its full state,
+``_esm`` and ``_css``, children first; custom messages sent before display follow), buffers as base64, and the
+shared runtime.js, imported from a Blob URL. Interaction works inside the page; what the page sends goes
+nowhere. An ``_esm``/``_css`` given as an http(s) URL still needs the network: a warning says so, in Python and
+in an HTML comment.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+from anywidget_core.hosts.standalone.naming import Widgets, named
+
+import anywidget_core
+from anywidget_core import Widget
+from anywidget_core.assets import is_url
+from anywidget_core.link import Link
+from anywidget_core.messages import Frame
+
+RUNTIME = Path(anywidget_core.__path__[0]) / "static" / "runtime.js"
+
+
+class _Recorder:
+    """A transport that keeps what it is sent, for the page to replay."""
+
+    def __init__(self, model_id: str, frames: list[dict[str, Any]]) -> None:
+        self.model_id = model_id
+        self.frames = frames
+
+    def send(self, data: dict[str, Any], buffers: list[memoryview]) -> None:
+        encoded = [base64.b64encode(b).decode("ascii") for b in buffers]
+        self.frames.append({"model_id": self.model_id, "data": data, "buffers": encoded})
+
+    def close(self) -> None:
+        pass  # nothing follows the snapshot
+
+
+def snapshot(widgets: Widgets) -> tuple[dict[str, Widget], list[dict[str, Any]]]:
+    """The widgets by name and the frames a new front end would receive for them, buffers base64."""
+    shown = named(widgets)
+    frames: list[dict[str, Any]] = []
+    links: dict[int, Link] = {}
+    key = ("static", os.urandom(4).hex())
+
+    def show(widget: Widget) -> None:
+        def open_transport(frame: Frame) -> _Recorder:
+            recorder = _Recorder(widget.model_id, frames)
+            recorder.send({"method": "open", **frame.data}, frame.buffers)
+            return recorder
+
+        link = widget.connect(key, open_transport, open_child=show)
+        links[id(link)] = link
+
+    for widget in shown.values():
+        show(widget)
+    # A static page never hears from Python again: detach, the way a closed front end would.
+    for link in links.values():
+        link.receive({"method": "close"})
+    return shown, frames
+
+
+def to_html(widgets: Widgets, path: str | os.PathLike[str] | None = None, title: str = "anywidget-core") -> str:
+    """A self-contained HTML page rendering ``widgets`` (a Widget, a list, or a dict name -> Widget).
+
+    Written to ``path`` when given; the HTML is returned either way.
+    """
+    shown, frames = snapshot(widgets)
+    online = sorted(
+        {
+            f"{frame['data']['state'][name]}"
+            for frame in frames
+            if frame["data"].get("method") == "open"
+            for name in ("_esm", "_css")
+            if isinstance(frame["data"]["state"].get(name), str) and is_url(frame["data"]["state"][name])
+        }
+    )
+    if online:
+        warnings.warn(
+            "this static HTML loads widget code from the network and will not render offline: " + ", ".join(online),
+            stacklevel=2,
+        )
+    entries = [{"name": name, "model_id": widget.model_id} for name, widget in shown.items()]
+    page = _TEMPLATE.format(
+        title=html.escape(title),
+        network_note=_comment(online),
+        widgets=_script_json(entries),
+        frames=_script_json(frames),
+        runtime=_script_json(RUNTIME.read_text(encoding="utf-8")),
+        bootstrap=_BOOTSTRAP,
+    )
+    if path is not None:
+        Path(path).write_text(page, encoding="utf-8")
+    return page
+
+
+def _comment(urls: list[str]) -> str:
+    if not urls:
+        return ""
+    listed = " ".join(u.replace("--", "%2D%2D") for u in urls)  # "--" cannot appear inside a comment
+    return f"<!-- WARNING: this page is not offline: it loads widget code from {listed} -->\n"
+
+
+def _script_json(value: Any) -> str:
+    """JSON that is safe inside <script type="application/json">: no "</script>" or "<!--" can form."""
+    return json.dumps(value, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+# The runtime ships as a JSON string and is imported from a Blob URL: inlined as module text, its own
+# `export`s and names would mix with the bootstrap's.
+_BOOTSTRAP = """
+const read = (id) => JSON.parse(document.getElementById(id).textContent);
+const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer;
+const errors = document.getElementById("awc-errors");
+const runtimeUrl = URL.createObjectURL(new Blob([read("awc-runtime")], { type: "text/javascript" }));
+const { createRuntime } = await import(runtimeUrl);
+URL.revokeObjectURL(runtimeUrl);
+const runtime = createRuntime({
+  send() {}, // no Python behind a static page: sends go nowhere
+  onError({ modelId, code, message, source }) {
+    if (source === "python") return;
+    const line = document.createElement("div");
+    line.textContent = `${code} in ${modelId.slice(0, 8)}: ${message}`;
+    errors.append(line);
+  },
+});
+for (const frame of read("awc-frames")) runtime.receive(frame.model_id, frame.data, frame.buffers.map(bytes));
+const widgets = read("awc-widgets");
+const main = document.getElementById("awc-main");
+await Promise.all(widgets.map(({ name, model_id }) => {
+  const section = document.createElement("section");
+  section.className = "awc-widget";
+  section.dataset.modelId = model_id;
+  if (widgets.length > 1) {
+    const heading = document.createElement("h2");
+    heading.textContent = name;
+    section.append(heading);
+  }
+  const el = document.createElement("div");
+  section.append(el);
+  main.append(section);
+  return runtime.render(model_id, el).catch((e) => errors.append(`${name}: ${e}`));
+}));
+document.documentElement.dataset.awcRendered = "true";
+globalThis.anywidgetCoreStatic = { runtime };
+"""
+
+_TEMPLATE = """<!doctype html>
+{network_note}<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="anywidget-core">
+<link rel="icon" href="data:,">
+<title>{title}</title>
+<style>
+  :root {{ color-scheme: light dark; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; }}
+  body {{ margin: 0; padding: 1.5rem 2rem 3rem; }}
+  .awc-widget {{ margin-bottom: 2rem; }}
+  .awc-widget > h2 {{ font: 500 0.85rem ui-monospace, monospace; color: #64748b; margin: 0 0 0.5rem; }}
+  #awc-errors:empty {{ display: none; }}
+  #awc-errors {{ font: 0.8rem ui-monospace, monospace; color: #991b1b; white-space: pre-wrap; }}
+</style>
+</head>
+<body>
+<main id="awc-main"></main>
+<div id="awc-errors" role="log"></div>
+<script type="application/json" id="awc-widgets">{widgets}</script>
+<script type="application/json" id="awc-frames">{frames}</script>
+<script type="application/json" id="awc-runtime">{runtime}</script>
+<script type="module">{bootstrap}</script>
+</body>
+</html>
+"""
