@@ -350,9 +350,9 @@ class ModelRecord {
 
   // ------------------------------------------------------------------ messages from Python
 
-  /** Apply state from Python. Returns the keys whose value changed. */
-  applyState(state, isEcho) {
-    const changed = [];
+  /** Apply state from Python and fire events. Returns the keys whose value changed (`removed` counts too). */
+  applyState(state, isEcho, removed = []) {
+    const changed = [...removed];
     for (const [key, value] of Object.entries(state)) {
       if (isEcho) {
         // Protocol 2.1: while we have writes of this key in flight, echoes are of older values; the echo of our
@@ -375,6 +375,18 @@ class ModelRecord {
     return changed;
   }
 
+  /**
+   * A repeated open (e.g. after a reconnect) carries Python's full state: writes in flight were lost with the old
+   * connection and keys Python no longer has go away; applyState then brings in every value.
+   */
+  resetTo(state) {
+    this.pendingEchoes.clear();
+    this.dirty.clear();
+    const gone = [...this.state.keys()].filter((key) => !Object.hasOwn(state, key));
+    for (const key of gone) this.state.delete(key);
+    return gone;
+  }
+
   dispatch(data, buffers) {
     switch (data.method) {
       case "open":
@@ -387,7 +399,8 @@ class ModelRecord {
         } catch (e) {
           throw new ProtocolProblem("bad_buffers", errorText(e));
         }
-        const changed = this.applyState(state, data.method === "echo_update");
+        const gone = data.method === "open" ? this.resetTo(state) : [];
+        const changed = this.applyState(state, data.method === "echo_update", gone);
         if (changed.includes("_css")) this.refreshCss();
         if (changed.includes("_esm")) this.runtime.reload(this);
         return;
@@ -599,9 +612,8 @@ class Runtime {
         throw new ProtocolProblem("bad_buffers", errorText(e));
       }
       const record = this.models.get(modelId);
-      if (data.method === "open") {
-        if (record) record.dispatch(data, views); // a repeated open is a full state reset
-        else this.open(modelId, data, views);
+      if (data.method === "open" && !record) {
+        this.open(modelId, data, views);
         return;
       }
       if (!record) {

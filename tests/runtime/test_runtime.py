@@ -42,6 +42,7 @@ CHECKS = [
     "render_waits_for_open",
     "messages_wait_for_initialize",
     "untrusted_input",
+    "repeated_open_resets",
     "close_from_front_end",
 ]
 
