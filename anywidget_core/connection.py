@@ -146,7 +146,8 @@ class Connection:
             if len(message.state) > self.limits.max_keys:
                 raise ProtocolError(ErrorCode.TOO_LARGE, f"more than {self.limits.max_keys} fields")
             _check_depth(message.state, self.limits.max_depth)
-            insert_buffers(message.state, message.buffer_paths, views)
+            if message.buffer_paths or views:  # the common small update has neither
+                insert_buffers(message.state, message.buffer_paths, views)
             return StateChanged(self.schema.decode(message.state))
         if isinstance(message, Custom):
             _check_depth(message.content, self.limits.max_depth)
@@ -194,4 +195,5 @@ def _check_depth(value: Any, limit: int) -> None:
             continue
         if depth >= limit:
             raise ProtocolError(ErrorCode.TOO_LARGE, f"message is nested deeper than {limit} levels")
-        stack.extend((child, depth + 1) for child in children)
+        # Only containers go on the stack: a flat state or a long list of numbers costs one pass.
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
