@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -47,11 +48,15 @@ Scenario = Callable[[private.KernelSession], Awaitable[None]]
 
 
 def run_in_kernel(scenario: Scenario) -> None:
+    """A fresh kernel per test, on its own thread and event loop: Playwright's sync API (the browser tests
+    in this process) keeps an event loop running on the main thread."""
+
     async def main() -> None:
         with private.kernel_session() as session:
             await scenario(session)
 
-    asyncio.run(main())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, main()).result()
 
 
 async def notebook(s: private.KernelSession) -> tuple[Any, str]:
