@@ -114,6 +114,10 @@ def show(widget: Widget, key: object = KEY, create_comm: CommFactory = _kernel_c
     from anywidget_core import reload  # hot reload is opt-in (ANYWIDGET_HMR=1); a no-op otherwise
 
     reload.watch(widget)
+    if create_comm is _kernel_create_comm:
+        from anywidget_core.hosts import jupyter_control  # lets a reloaded page restore the widget
+
+        jupyter_control.ensure_registered(key)
     return link
 
 

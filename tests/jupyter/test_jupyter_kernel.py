@@ -220,3 +220,22 @@ def test_collected_widget_closes_its_comm(kc: BlockingKernelClient) -> None:
     (closed,) = comm_msgs(iopub)
     assert closed["msg_type"] == "comm_close" and closed["content"]["comm_id"] == model_id
     assert evaluate(kc, f"'{model_id}' in __import__('comm').get_comm_manager().comms") is False
+
+
+def test_control_comm_restores_models(kc: BlockingKernelClient, shown: dict[str, Any]) -> None:
+    """What a reloaded JupyterLab page does first: open jupyter.widget.control and send request_states."""
+    content = {"comm_id": "control-test", "target_name": "jupyter.widget.control", "data": {}}
+    msg = kc.session.msg("comm_open", content=content, metadata={"version": "1.0.0"})
+    kc.shell_channel.send(msg)
+    until_idle(kc, msg["header"]["msg_id"])
+    mid = send_comm(kc, "comm_msg", {"comm_id": "control-test", "data": {"method": "request_states"}})
+    (answer,) = comm_msgs(until_idle(kc, mid))
+    log("  ", summarize(answer)[:300])
+    data = answer["content"]["data"]
+    assert answer["content"]["comm_id"] == "control-test" and data["method"] == "update_states"
+    entry = data["states"][shown["model_id"]]
+    assert entry["model_name"] == "AnyModel" and entry["model_module"] == "anywidget"
+    assert entry["state"]["_esm"].startswith("export default") and entry["state"]["value"] == 11
+    assert len(answer["buffers"]) == len(data["buffer_paths"])
+    index = data["buffer_paths"].index([shown["model_id"], "state", "meta", "part"])
+    assert bytes(answer["buffers"][index]) == b"\x01\x02"

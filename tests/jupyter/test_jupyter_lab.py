@@ -226,6 +226,18 @@ def test_widget_in_jupyterlab(lab: dict[str, Any], page: Any) -> None:
         # the re-rendered view still talks to Python
         page.locator(".awc-counter").click()
         assert _wait_until(lambda: lab["value_file"].read_text() == "43")
+
+        # a reloaded page restores the model from the kernel (control comm) and renders the saved view
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        _wait_until(lambda: "application/vnd.jupyter.widget-view+json" in (lab["root"] / "t.ipynb").read_text())
+        t = time.perf_counter()
+        page.reload()
+        page.wait_for_function(
+            "document.querySelector('.awc-counter')?.textContent === 'n=43 bytes=1000'", timeout=60_000
+        )
+        log(f"page reload -> widget restored: {1000 * (time.perf_counter() - t):.0f} ms")
+        page.locator(".awc-counter").click()
+        assert _wait_until(lambda: lab["value_file"].read_text() == "44")
     finally:
         kc.stop_channels()
     assert not [e for e in errors if "anywidget" in e.lower()], errors

@@ -260,3 +260,76 @@ def test_host_is_registered_and_available() -> None:
     (entry,) = [e for e in metadata.entry_points(group="anywidget_core.hosts") if e.name == "jupyter"]
     assert entry.load() is JupyterHost
     assert JupyterHost.missing() is None
+
+
+# ------------------------------------------------------------------------ control comm (page reload restore)
+
+
+@pytest.fixture
+def control_target(kernel_comms: list[Any]) -> Iterator[Any]:
+    from anywidget_core.hosts import jupyter_control
+
+    manager = comm.get_comm_manager()
+    saved = manager.targets.pop(jupyter_control.TARGET, None)
+    yield manager.targets
+    manager.targets.pop(jupyter_control.TARGET, None)
+    if saved is not None:
+        manager.targets[jupyter_control.TARGET] = saved
+
+
+def _request_states(targets: dict[str, Any], version: str = "1.0.0") -> _Recorder:
+    """What ipykernel does for a front end's comm_open on the control target, then its request_states."""
+    control = _Recorder(comm_id="control-1", primary=False, target_name="jupyter.widget.control")
+    comm.get_comm_manager().register_comm(control)
+    targets["jupyter.widget.control"](control, {"metadata": {"version": version}, "content": {"data": {}}})
+    control.handle_msg({"content": {"comm_id": "control-1", "data": {"method": "request_states"}}})
+    return control
+
+
+def test_request_states_answers_every_shown_widget(control_target: Any, kernel_comms: list[Any]) -> None:
+    shown, hidden = Counter(value=4, blob=b"\x09"), Counter()
+    shown._repr_mimebundle_()
+    assert "jupyter.widget.control" in control_target
+    _request_states(control_target)
+    (answer,) = [m for m in kernel_comms if m[1] == "control-1"]
+    msg_type, _, data, _, buffers, _ = answer
+    assert msg_type == "comm_msg" and data["method"] == "update_states"
+    entry = data["states"][shown.model_id]
+    assert (entry["model_name"], entry["model_module"], entry["model_module_version"]) == (
+        "AnyModel",
+        "anywidget",
+        "~0.11.*",
+    )
+    assert entry["state"]["_esm"] == ESM and entry["state"]["value"] == 4
+    assert entry["state"]["_model_name"] == "AnyModel"
+    assert hidden.model_id not in data["states"]
+    index = data["buffer_paths"].index([shown.model_id, "state", "blob"])
+    assert buffers[index] == b"\x09"
+    assert len(buffers) == len(data["buffer_paths"])
+    shown.close()
+    kernel_comms.clear()
+    _request_states(control_target)
+    (answer,) = [m for m in kernel_comms if m[1] == "control-1"]
+    assert shown.model_id not in answer[2]["states"]  # closed widgets are not restored
+
+
+def test_request_states_merges_ipywidgets(control_target: Any, kernel_comms: list[Any]) -> None:
+    ipywidgets = pytest.importorskip("ipywidgets")  # anywidget (a test dependency) requires it
+    control_target["jupyter.widget.control"] = ipywidgets.Widget.handle_control_comm_opened
+    slider = ipywidgets.IntSlider(value=3)
+    ours = Counter()
+    ours._repr_mimebundle_()  # re-registers the target, wrapping ipywidgets' handler
+    _request_states(control_target)
+    (answer,) = [m for m in kernel_comms if m[1] == "control-1" and m[0] == "comm_msg"]
+    states = answer[2]["states"]
+    assert states[slider.model_id]["model_name"] == "IntSliderModel"
+    assert states[ours.model_id]["model_name"] == "AnyModel"
+    assert len(answer[4]) == len(answer[2]["buffer_paths"])
+    slider.close()
+    ours.close()
+
+
+def test_control_comm_of_another_major_version_is_closed(control_target: Any, kernel_comms: list[Any]) -> None:
+    Counter()._repr_mimebundle_()
+    _request_states(control_target, version="2.0.0")
+    assert [m[0] for m in kernel_comms if m[1] == "control-1"] == ["comm_close"]
