@@ -15,9 +15,9 @@ from anywidget_core.hosts.standalone.framing import decode_frame, encode_frame
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from examples.counter import Counter
+from .widgets import Echo, counter_class
 
-from .widgets import Echo
+Counter = counter_class()
 
 MAX_FRAME = 256 * 1024  # a small limit, so the oversized-frame test stays cheap
 

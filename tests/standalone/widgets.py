@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import anywidget_core as awc
@@ -44,3 +45,41 @@ class Echo(awc.Widget):
         data = [bytes(b) for b in buffers]
         self.received.append((content, data))
         self.send({"kind": "reversed"}, [data[0][::-1] if data else b""])
+
+
+BOX_ESM = """
+export default {
+  async render({ model, el, host }) {
+    const title = document.createElement("h3");
+    title.className = "box-title";
+    title.textContent = model.get("title");
+    el.append(title);
+    for (const ref of model.get("children")) {
+      const slot = document.createElement("div");
+      slot.className = "box-child";
+      el.append(slot);
+      const child = await host.getWidget(ref);
+      await child.render({ el: slot });
+    }
+  },
+};
+"""
+
+
+class Box(awc.Widget):
+    """A parent that renders its child widgets (composition: children are opened before it)."""
+
+    _esm = BOX_ESM
+    title: str = ""
+    children: list[awc.Widget] = []
+
+
+ROOT = Path(__file__).resolve().parents[2]
+COUNTER_PY = ROOT / "examples" / "counter.py"
+
+
+def counter_class() -> type[awc.Widget]:
+    """The README's Counter, loaded the way `anywidget-core serve examples/counter.py` loads it."""
+    from anywidget_core.commands.target import load_widgets
+
+    return type(load_widgets(str(COUNTER_PY))["counter"])
