@@ -8,6 +8,7 @@ nobody references is collected and its comm closed, unlike ipywidgets' global re
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import weakref
 from collections.abc import Callable, Sequence
@@ -183,6 +184,8 @@ class JupyterProbe(Probe):
         keys: dict[str, Any],
     ) -> None:
         bufs = [bytes(b) for b in buffers or ()]
+        # What a front end gets went through the kernel session's JSON packer (tuples arrive as lists).
+        data = json.loads(json.dumps(data, allow_nan=False))
         if msg_type == "comm_open":
             self.opens.append({"comm_id": comm.comm_id, "data": data, "metadata": metadata, **keys})
             self.frames.append(Received(comm.comm_id, {"method": "open", **(data or {})}, bufs))
