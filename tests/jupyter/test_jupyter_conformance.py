@@ -6,9 +6,9 @@ from typing import Any
 
 import comm
 import pytest
-from anywidget_core.hosts.jupyter import JupyterHost
 
 from anywidget_core.conformance import load_vectors, run_vector
+from anywidget_core.hosts.jupyter import JupyterHost
 
 VECTORS = load_vectors()
 

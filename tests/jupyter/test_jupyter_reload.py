@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from anywidget_core.hosts.jupyter import JupyterHost, JupyterProbe
 
 import anywidget_core as awc
 from anywidget_core import reload
 from anywidget_core.host import Received
+from anywidget_core.hosts.jupyter import JupyterHost, JupyterProbe
 
 WAIT = 10.0
 

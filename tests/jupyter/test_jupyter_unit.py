@@ -9,11 +9,11 @@ from typing import Any
 
 import comm
 import pytest
-from anywidget_core.hosts import jupyter
-from anywidget_core.hosts.jupyter import JupyterHost, JupyterProbe
 from comm.base_comm import BaseComm
 
 import anywidget_core as awc
+from anywidget_core.hosts import jupyter
+from anywidget_core.hosts.jupyter import JupyterHost, JupyterProbe
 
 ESM = "export default { render({ model, el }) { el.textContent = model.get('value'); } }"
 
@@ -277,12 +277,12 @@ def control_target(kernel_comms: list[Any]) -> Iterator[Any]:
         manager.targets[jupyter_control.TARGET] = saved
 
 
-def _request_states(targets: dict[str, Any], version: str = "1.0.0") -> _Recorder:
+def _request_states(targets: dict[str, Any], version: str = "1.0.0", comm_id: str = "control-1") -> _Recorder:
     """What ipykernel does for a front end's comm_open on the control target, then its request_states."""
-    control = _Recorder(comm_id="control-1", primary=False, target_name="jupyter.widget.control")
+    control = _Recorder(comm_id=comm_id, primary=False, target_name="jupyter.widget.control")
     comm.get_comm_manager().register_comm(control)
     targets["jupyter.widget.control"](control, {"metadata": {"version": version}, "content": {"data": {}}})
-    control.handle_msg({"content": {"comm_id": "control-1", "data": {"method": "request_states"}}})
+    control.handle_msg({"content": {"comm_id": comm_id, "data": {"method": "request_states"}}})
     return control
 
 
@@ -291,7 +291,7 @@ def test_request_states_answers_every_shown_widget(control_target: Any, kernel_c
     shown._repr_mimebundle_()
     assert "jupyter.widget.control" in control_target
     _request_states(control_target)
-    (answer,) = [m for m in kernel_comms if m[1] == "control-1"]
+    (answer,) = [m for m in kernel_comms if m[1] == "control-1" and m[0] == "comm_msg"]
     msg_type, _, data, _, buffers, _ = answer
     assert msg_type == "comm_msg" and data["method"] == "update_states"
     entry = data["states"][shown.model_id]
@@ -309,7 +309,7 @@ def test_request_states_answers_every_shown_widget(control_target: Any, kernel_c
     shown.close()
     kernel_comms.clear()
     _request_states(control_target)
-    (answer,) = [m for m in kernel_comms if m[1] == "control-1"]
+    (answer,) = [m for m in kernel_comms if m[1] == "control-1" and m[0] == "comm_msg"]
     assert shown.model_id not in answer[2]["states"]  # closed widgets are not restored
 
 
@@ -331,5 +331,25 @@ def test_request_states_merges_ipywidgets(control_target: Any, kernel_comms: lis
 
 def test_control_comm_of_another_major_version_is_closed(control_target: Any, kernel_comms: list[Any]) -> None:
     Counter()._repr_mimebundle_()
-    _request_states(control_target, version="2.0.0")
-    assert [m[0] for m in kernel_comms if m[1] == "control-1"] == ["comm_close"]
+    _request_states(control_target, version="2.0.0", comm_id="control-v2")
+    assert [m[0] for m in kernel_comms if m[1] == "control-v2"] == ["comm_close"]
+
+
+def test_redisplay_after_front_end_close_opens_a_fresh_comm(kernel_comms: list[Any]) -> None:
+    widget = Counter()
+    widget._repr_mimebundle_()
+    manager = comm.get_comm_manager()
+    old = manager.comms[widget.model_id]
+    close = {"content": {"comm_id": widget.model_id, "data": {}}}
+    manager.comm_close(None, None, close)  # ipykernel's handler for the front end's comm_close
+    assert not widget.links
+    widget._repr_mimebundle_()
+    assert [m[0] for m in kernel_comms] == ["comm_open", "comm_open"]
+    new = manager.comms[widget.model_id]
+    assert new is not old
+    kernel_comms.clear()
+    old.handle_msg({"content": {"data": {"method": "request_state"}}})  # a stale comm drives nothing
+    assert kernel_comms == []
+    new.handle_msg({"content": {"data": {"method": "request_state"}}})
+    assert [(m[0], m[1], m[2]["method"]) for m in kernel_comms] == [("comm_msg", widget.model_id, "update")]
+    widget.close()
