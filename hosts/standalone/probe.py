@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,10 +17,12 @@ TAKE_TIMEOUT = 10.0  # seconds to wait for the server to answer a ping
 
 
 class SocketProbe(Probe):
-    """A front end on its own socket: ``deliver`` sends a frame, ``take`` reads up to a ping's pong.
+    """A front end on its own socket. ``deliver`` and ``take`` return once the server has caught up.
 
     The server handles a socket's frames in order and queues replies in order, so once the pong for a ping
-    sent now arrives, every reply to earlier deliveries (and every Python-side send made before) has too.
+    sent now arrives, every earlier delivery has been applied (observers and handlers have run) and every
+    reply to it, and every Python-side send made before, has arrived. That makes a delivery synchronous, as
+    a conformance vector expects when it checks Python's side right after.
     """
 
     def __init__(self, server: StandaloneServer, widget: Widget) -> None:
@@ -29,21 +32,28 @@ class SocketProbe(Probe):
         # entered as a context manager: websockets 17 deprecates bare connect(); disconnect() closes it
         self.socket = connect(f"{server.ws_url}?widget={widget.model_id}", max_size=None, open_timeout=10).__enter__()
         self._pings = itertools.count(1)
+        self._inbox: list[Received] = []
+        weakref.finalize(self, self.socket.close)  # a forgotten probe does not keep its socket (and links) open
 
     def deliver(self, data: Any, buffers: Sequence[bytes] = ()) -> None:
         self.socket.send(encode_frame(self.model_id, data, [memoryview(b) for b in buffers]))
+        self._sync()
 
     def take(self) -> list[Received]:
+        self._sync()
+        received, self._inbox = self._inbox, []
+        return received
+
+    def _sync(self) -> None:
         token = next(self._pings)
         self.socket.send(encode_frame(None, {"method": "ping", "id": token}))
-        received: list[Received] = []
         while True:
             model_id, data, buffers = decode_frame(self.socket.recv(timeout=TAKE_TIMEOUT), max_bytes=1 << 62)
             if model_id is None and isinstance(data, dict) and data.get("method") == "pong":
                 if data.get("id") == token:
-                    return received
+                    return
                 continue
-            received.append(Received(model_id or "", data, [bytes(b) for b in buffers]))
+            self._inbox.append(Received(model_id or "", data, [bytes(b) for b in buffers]))
 
     def disconnect(self) -> None:
         """Drop the socket (a closed tab); the server closes this front end's links."""
@@ -57,7 +67,7 @@ class StandaloneHost(Host):
 
     def __init__(self) -> None:
         self._server: StandaloneServer | None = None
-        self._probes: list[SocketProbe] = []
+        self._probes: weakref.WeakSet[SocketProbe] = weakref.WeakSet()
 
     @classmethod
     def missing(cls) -> str | None:
@@ -73,11 +83,11 @@ class StandaloneHost(Host):
             self._server = StandaloneServer().start()
         self._server.add(widget)
         probe = SocketProbe(self._server, widget)
-        self._probes.append(probe)
+        self._probes.add(probe)
         return probe
 
     def shutdown(self) -> None:
-        for probe in self._probes:
+        for probe in list(self._probes):
             probe.disconnect()
         self._probes.clear()
         if self._server is not None:

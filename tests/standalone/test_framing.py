@@ -6,9 +6,10 @@ import json
 import struct
 
 import pytest
-from anywidget_core.hosts.standalone.framing import MAX_FRAME_BYTES, FrameError, decode_frame, encode_frame
 from hypothesis import given
 from hypothesis import strategies as st
+
+from anywidget_core.hosts.standalone.framing import MAX_FRAME_BYTES, FrameError, decode_frame, encode_frame
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(),

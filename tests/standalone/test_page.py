@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from anywidget_core.hosts.standalone import StandaloneServer, serve
 
 from .widgets import Echo, counter_class

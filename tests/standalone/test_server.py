@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from anywidget_core.hosts.standalone import StandaloneHost, StandaloneServer, serve
-from anywidget_core.hosts.standalone.framing import decode_frame, encode_frame
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
+
+from anywidget_core.hosts.standalone import StandaloneHost, StandaloneServer, serve
+from anywidget_core.hosts.standalone.framing import decode_frame, encode_frame
 
 from .widgets import Echo, counter_class
 
@@ -230,7 +231,7 @@ def test_oversized_frame_closes_only_that_socket(server: StandaloneServer, widge
         while True:
             big.ws.recv(timeout=10)
     assert closed.value.rcvd is not None
-    assert closed.value.rcvd.code == 1009  # "message too big"
+    assert closed.value.rcvd.code == 1009  # "message too big", from uvicorn's ws_max_size
     assert widgets["echo"].received[-1:] != [(None, [b"x" * (MAX_FRAME + 1)])]
     healthy(server, widgets)
 
@@ -301,3 +302,43 @@ def test_probe_goes_through_the_socket() -> None:
         assert not counter.links
     finally:
         host.shutdown()
+
+
+def test_a_client_that_falls_behind_is_dropped_not_buffered_forever(
+    server: StandaloneServer, widgets: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from anywidget_core.hosts.standalone import session
+
+    monkeypatch.setattr(session, "MAX_PENDING_BYTES", 1)  # even the open frames are more than this backlog
+    slow = Client(server)
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            slow.ws.recv(timeout=10)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1013
+    assert "reconnect" in closed.value.rcvd.reason
+    monkeypatch.undo()
+    healthy(server, widgets)
+
+
+def test_children_open_before_their_parent_and_when_added() -> None:
+    from .widgets import Box
+
+    first, later = Counter(value=1), Counter(value=2)
+    box = Box(children=[first])
+    with serve({"box": box}) as running:
+        c = Client(running)
+        try:
+            ids = [c.wait_for(lambda m, d, b: d.get("method") == "open")[0] for _ in range(2)]
+            assert ids == [first.model_id, box.model_id]
+            box.children = [first, later]
+            model_id, data, _ = c.wait_for(lambda m, d, b: d.get("method") in ("open", "update"))
+            assert (model_id, data["method"]) == (later.model_id, "open")  # the new child is opened first
+            model_id, data, _ = c.wait_for(lambda m, d, b: d.get("method") == "update")
+            assert model_id == box.model_id
+            assert data["state"]["children"] == [f"anywidget:{first.model_id}", f"anywidget:{later.model_id}"]
+            c.send(later.model_id, {"method": "update", "state": {"value": 9}, "buffer_paths": []})
+            c.wait_for(lambda m, d, b: m == later.model_id and d.get("method") == "echo_update")
+            assert later.value == 9  # a child opened later is reachable on the same socket
+        finally:
+            c.close()

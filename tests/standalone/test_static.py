@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from anywidget_core.hosts.static import snapshot, to_html
 
 from .widgets import Box, Echo, counter_class
