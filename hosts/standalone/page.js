@@ -56,6 +56,7 @@ function onMessage(event) {
     return;
   }
   runtime.receive(modelId, data, buffers);
+  if (data && data.method === "open") renderOnOpen(modelId);
 }
 
 function connect() {
@@ -90,6 +91,9 @@ function disconnect() {
   socket?.close();
 }
 
+// Each widget is rendered when its model first opens (not before, so a slow first connection cannot make the
+// runtime's wait for the open time out); later opens (reconnects) reset its state in place.
+const sections = new Map();
 for (const { name, model_id } of widgets) {
   const section = document.createElement("section");
   section.className = "awc-widget";
@@ -102,7 +106,14 @@ for (const { name, model_id } of widgets) {
   const el = document.createElement("div");
   section.append(el);
   main.append(section);
-  runtime.render(model_id, el).catch((e) => showError(`${name}: ${e}`));
+  sections.set(model_id, { name, el });
+}
+
+function renderOnOpen(modelId) {
+  const section = sections.get(modelId);
+  if (!section || !runtime.model(modelId)) return;
+  sections.delete(modelId);
+  runtime.render(modelId, section.el).catch((e) => showError(`${section.name}: ${e}`));
 }
 
 // For tests and debugging in the console.

@@ -25,6 +25,8 @@ import anyio
 import anyio.to_thread
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -41,6 +43,8 @@ from .session import Session
 log = logging.getLogger("anywidget_core.standalone")
 
 HERE = Path(__file__).parent
+LOOPBACK = {"127.0.0.1", "::1"}
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
 STATIC_DIR = Path(anywidget_core.__path__[0]) / "static"  # runtime.js, shared with the other hosts
 
 
@@ -122,7 +126,12 @@ class StandaloneServer:
             WebSocketRoute("/ws", self._socket),
             Mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
         ]
-        return Starlette(routes=routes)
+        middleware = []
+        if self.host in LOOPBACK:
+            # DNS rebinding: another site's name pointed at 127.0.0.1 passes the Origin check (same name),
+            # but not this one. A server bound to another interface is reached by names we cannot know.
+            middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=sorted(LOOPBACK_NAMES)))
+        return Starlette(routes=routes, middleware=middleware)
 
     async def _page(self, request: Request) -> Response:
         entries = [{"name": name, "model_id": w.model_id} for name, w in self.widgets.items()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import struct
 import threading
 import time
@@ -342,3 +343,24 @@ def test_children_open_before_their_parent_and_when_added() -> None:
             assert later.value == 9  # a child opened later is reachable on the same socket
         finally:
             c.close()
+
+
+def test_foreign_host_header_is_refused(server: StandaloneServer) -> None:
+    """DNS rebinding: a page on another name that resolves to 127.0.0.1 gets nothing."""
+    import http.client
+
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=10)
+    try:
+        conn.request("GET", "/", headers={"Host": f"evil.example:{server.port}"})
+        assert conn.getresponse().status == 400
+    finally:
+        conn.close()
+    # The WebSocket handshake, by hand: the client library always writes the real Host.
+    with socket.create_connection((server.host, server.port), timeout=10) as raw:
+        raw.sendall(
+            b"GET /ws HTTP/1.1\r\nHost: evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        status = raw.recv(1024).split(b"\r\n", 1)[0]
+    assert b" 101 " not in status, status
+    assert status.startswith(b"HTTP/1.1 4") or status.startswith(b"HTTP/1.1 5"), status
