@@ -83,8 +83,8 @@ class Link:
         elif isinstance(event, MessageReceived):
             widget._dispatch_custom(event.content, event.buffers)
         elif isinstance(event, StateRequested):
-            with widget._lock:
-                state, paths, bufs = widget._encode_state(widget._values)
+            with widget._lock:  # the full state, as in open: front ends rebuild models from it
+                state, paths, bufs = widget._encode_state({**widget._protocol_state(), **widget._values})
                 self.deliver(Update(state=state, buffer_paths=paths), bufs)
         elif isinstance(event, Closed):
             widget._drop_link(self)

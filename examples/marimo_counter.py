@@ -9,9 +9,9 @@ app = marimo.App()
 @app.cell
 def _():
     import marimo as mo
-    from anywidget_core.hosts.marimo import display
 
     import anywidget_core as awc
+    from anywidget_core.hosts.marimo import display
 
     class Counter(awc.Widget):
         _esm = """

@@ -275,6 +275,8 @@ class MarimoHost(Host):
     # What marimo's transport does not deliver to the browser (conformance leaves them out of the expected
     # stream): marimo itself drops echo_update, and error has no marimo message type.
     drops: ClassVar[tuple[str, ...]] = ("echo_update", "error")
+    # marimo's browser never sends request_state (a reloaded page gets marimo's recorded state instead).
+    unsupported: ClassVar[tuple[str, ...]] = ("request_state",)
 
     def __init__(self) -> None:
         self._count = 0

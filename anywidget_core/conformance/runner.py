@@ -256,7 +256,8 @@ class _Replay:
         if got.model_id != widget.model_id:
             raise Mismatch(f"{where} is for another model than {want.get('widget', default)!r}")
         data = dict(got.data)
-        if data.get("method") == "open":
+        state = data.get("state")
+        if data.get("method") == "open" or (isinstance(state, dict) and "_model_module" in state):
             data["state"] = self._check_protocol_keys(dict(data["state"]), want.get("widget", default), where)
         _match(self._refs(want["data"]), data, where)
         _match(want.get("buffers", []), [_b64(b) for b in got.buffers], f"{where} buffers")

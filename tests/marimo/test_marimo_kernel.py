@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from anywidget_core.hosts import _marimo_private as private
 
 pytestmark = pytest.mark.timeout(120)
