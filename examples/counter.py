@@ -97,14 +97,7 @@ class Counter(awc.Widget):
 
 counter = Counter()
 
-if __name__ == "__main__":
-    from anywidget_core.hosts.standalone import serve
+if __name__ == "__main__":  # `python examples/counter.py` is `anywidget-core serve examples/counter.py`
+    from anywidget_core.cli import main
 
-    server = serve({"counter": counter}, open_browser=True)
-    print(f"serving on {server.url} (Ctrl-C to stop)")
-    try:
-        import threading
-
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        server.stop()
+    raise SystemExit(main(["serve", __file__]))
