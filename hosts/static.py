@@ -17,11 +17,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from anywidget_core.hosts.standalone.naming import Widgets, named
-
 import anywidget_core
 from anywidget_core import Widget
 from anywidget_core.assets import is_url
+from anywidget_core.hosts.standalone.naming import Widgets, named
 from anywidget_core.link import Link
 from anywidget_core.messages import Frame
 
