@@ -44,7 +44,6 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     """In CI a skipped test fails the run: browser and host tests must not be skipped for a missing part."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
