@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 import warnings
 from pathlib import Path
 
-from .target import TargetError, load_widgets
+from .target import load_for_command
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,16 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from anywidget_core.hosts.static import to_html
 
-    print(f"loading {args.target} ...", file=sys.stderr)
-    try:
-        widgets = load_widgets(args.target)
-    except TargetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except Exception:
-        traceback.print_exc()
-        print(f"error: {args.target} raised while loading (traceback above)", file=sys.stderr)
-        return 1
+    widgets = load_for_command(args.target)
+    if isinstance(widgets, int):
+        return widgets
     output = Path(args.output) if args.output else Path(Path(args.target.split(":")[0]).stem + ".html")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -6,10 +6,9 @@ import argparse
 import signal
 import sys
 import threading
-import traceback
 from types import FrameType
 
-from .target import TargetError, load_widgets
+from .target import load_for_command
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -28,16 +27,9 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"error: serve needs anywidget-core[standalone] ({exc})", file=sys.stderr)
         return 2
-    print(f"loading {args.target} ...", file=sys.stderr)
-    try:
-        widgets = load_widgets(args.target)
-    except TargetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except Exception:
-        traceback.print_exc()
-        print(f"error: {args.target} raised while loading (traceback above)", file=sys.stderr)
-        return 1
+    widgets = load_for_command(args.target)
+    if isinstance(widgets, int):
+        return widgets
     if args.host not in LOOPBACK:
         print(
             f"warning: binding {args.host}: anyone who can reach it can drive these widgets (and the Python "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import traceback
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -35,6 +36,21 @@ def load_widgets(target: str) -> dict[str, Widget]:
             "or name one with FILE:ATTRIBUTE"
         )
     return found
+
+
+def load_for_command(target: str) -> dict[str, Widget] | int:
+    """The target's widgets, or the exit code after telling the user why they could not be loaded:
+    2 for a target that names nothing usable, 1 when the user's own code raised."""
+    print(f"loading {target} ...", file=sys.stderr)
+    try:
+        return load_widgets(target)
+    except TargetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception:
+        traceback.print_exc()
+        print(f"error: {target} raised while loading (traceback above)", file=sys.stderr)
+        return 1
 
 
 def _split(target: str) -> tuple[str, str, str]:
