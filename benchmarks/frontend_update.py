@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .capture import WIRE, capturing, kernel_msg, wire_excluded
+from .capture import WIRE, capturing, kernel_msg
 from .core_comm import comm_of
-from .harness import Counts, Row, interleaved
+from .harness import Counts, Row, wire_and_bare, wire_row
 from .libs import AwCounter, CoreCounter, show_aw, show_core
 
 GOAL = 10.0
@@ -41,19 +41,10 @@ def run(counts: Counts) -> list[Row]:
                 raise AssertionError(f"{name}: update not applied/echoed ({WIRE.types}, value={widget.value})")
             if not _last_is_echo():
                 raise AssertionError(f"{name}: the last message was not an echo_update")
-        medians = interleaved({"core": feed_core, "aw": feed_aw}, counts.n(3000, 200), counts.n(15, 5))
-        with wire_excluded():
-            bare = interleaved({"core": feed_core, "aw": feed_aw}, counts.n(3000, 200), counts.n(15, 5))
+        medians, bare = wire_and_bare(feed_core, feed_aw, counts.n(3000, 200), counts.n(15, 5))
         core.close()
         aw.close()
-    row = Row("2", "front-end update: validate, apply, echo", medians["core"], medians["aw"], goal=f">= {GOAL:g}x")
-    row.met = (row.ratio or 0) >= GOAL
-    row.notes.append(
-        f"without the wire (no Session.msg/serialize): core {bare['core'] * 1e6:.2f} us, anywidget "
-        f"{bare['aw'] * 1e6:.2f} us ({bare['aw'] / bare['core']:.3g}x); the wire alone is about "
-        f"{(medians['core'] - bare['core']) * 1e6:.1f} us of the core median"
-    )
-    return [row]
+    return [wire_row("2", "front-end update: validate, apply, echo", GOAL, medians, bare)]
 
 
 def _last_is_echo() -> bool:

@@ -116,3 +116,25 @@ def table(rows: Sequence[Row]) -> str:
 
 def notes(rows: Sequence[Row]) -> str:
     return "\n".join(f"- {row.key}: {note}" for row in rows for note in row.notes)
+
+
+def wire_and_bare(core: Batch, aw: Batch, number: int, repeat: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Medians with the wire (Session.msg/serialize) counted, then without it."""
+    from .capture import wire_excluded
+
+    with_wire = interleaved({"core": core, "aw": aw}, number, repeat)
+    with wire_excluded():
+        bare = interleaved({"core": core, "aw": aw}, number, repeat)
+    return with_wire, bare
+
+
+def wire_row(key: str, title: str, goal: float, with_wire: dict[str, float], bare: dict[str, float]) -> Row:
+    """A ratio row judged with the wire counted, noting the wire-excluded times beside it."""
+    row = Row(key, title, with_wire["core"], with_wire["aw"], goal=f">= {goal:g}x")
+    row.met = (row.ratio or 0) >= goal
+    row.notes.append(
+        f"without the wire (no Session.msg/serialize): core {bare['core'] * 1e6:.2f} us, anywidget "
+        f"{bare['aw'] * 1e6:.2f} us ({bare['aw'] / bare['core']:.3g}x); the wire alone is about "
+        f"{(with_wire['core'] - bare['core']) * 1e6:.1f} us of the core median"
+    )
+    return row

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .capture import WIRE, capturing, wire_excluded
-from .harness import Counts, Row, interleaved
+from .capture import WIRE, capturing
+from .harness import Counts, Row, wire_and_bare, wire_row
 from .libs import AwCounter, CoreCounter, show_aw, show_core
 
 GOAL = 10.0
@@ -34,16 +34,7 @@ def run(counts: Counts) -> list[Row]:
             fn(10)
             if WIRE.count("comm_msg") != 10:
                 raise AssertionError(f"{fn.__name__}: expected 10 comm_msg, got {WIRE.types}")
-        medians = interleaved({"core": set_core, "aw": set_aw}, counts.n(5000, 300), counts.n(15, 5))
-        with wire_excluded():
-            bare = interleaved({"core": set_core, "aw": set_aw}, counts.n(5000, 300), counts.n(15, 5))
+        medians, bare = wire_and_bare(set_core, set_aw, counts.n(5000, 300), counts.n(15, 5))
         core.close()
         aw.close()
-    row = Row("1", "set int field -> update on the wire", medians["core"], medians["aw"], goal=f">= {GOAL:g}x")
-    row.met = (row.ratio or 0) >= GOAL
-    row.notes.append(
-        f"without the wire (no Session.msg/serialize): core {bare['core'] * 1e6:.2f} us, anywidget "
-        f"{bare['aw'] * 1e6:.2f} us ({bare['aw'] / bare['core']:.3g}x); the wire alone is about "
-        f"{(medians['core'] - bare['core']) * 1e6:.1f} us of the core median"
-    )
-    return [row]
+    return [wire_row("1", "set int field -> update on the wire", GOAL, medians, bare)]
