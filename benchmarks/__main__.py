@@ -19,6 +19,7 @@ WORKLOADS: dict[str, str] = {
     "5": "import_time",
     "6": "floats",
     "7": "kernel",
+    "8": "browser",
 }
 
 
