@@ -84,7 +84,7 @@ class Link:
             widget._dispatch_custom(event.content, event.buffers)
         elif isinstance(event, StateRequested):
             with widget._lock:  # the full state, as in open: front ends rebuild models from it
-                state, paths, bufs = widget._encode_state({**widget._protocol_state(), **widget._values})
+                state, paths, bufs = widget.full_state()
                 self.deliver(Update(state=state, buffer_paths=paths), bufs)
         elif isinstance(event, Closed):
             widget._drop_link(self)

@@ -98,6 +98,11 @@ class Widget:
         self._closed = False
         Widget._by_model_id[self.model_id] = self
 
+    @classmethod
+    def instances(cls) -> list[Widget]:
+        """Every live widget of this class (and its subclasses); held weakly, so dropped ones vanish."""
+        return [w for w in list(Widget._by_model_id.values()) if isinstance(w, cls)]
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} model_id={self.model_id[:8]}>"
 
@@ -180,6 +185,12 @@ class Widget:
     def _encode_state(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any], list[memoryview]]:
         return self._schema.encode(values)
 
+    def full_state(self) -> tuple[dict[str, Any], list[Any], list[memoryview]]:
+        """The model's whole wire state, protocol keys included, as an ``open`` carries it:
+        ``(state, buffer_paths, buffers)``. For hosts that restore models (a reloaded page)."""
+        with self._lock:
+            return self._schema.encode({**self._protocol_state(), **self._values})
+
     def _broadcast_update(self, names: Iterable[str]) -> None:
         if not self._links:
             return
@@ -249,11 +260,25 @@ class Widget:
         import asyncio  # only widgets with async handlers pay for importing it
 
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:
-            asyncio.run(_await(awaitable))  # no loop in this thread: run it to completion here
+            pass
+        else:
+            self._start_task(awaitable)  # on the host's loop, in its thread: a task, never awaited here
             return
-        task = loop.create_task(_await(awaitable))
+        if _in_anyio_worker():
+            # A host handling messages in an anyio worker thread (the standalone server): start the task on
+            # the host's loop and return, so a handler awaiting something never stalls that host's socket.
+            import anyio.from_thread
+
+            anyio.from_thread.run_sync(self._start_task, awaitable)
+            return
+        asyncio.run(_await(awaitable))  # no loop anywhere: run it to completion here
+
+    def _start_task(self, awaitable: Any) -> None:
+        import asyncio
+
+        task = asyncio.get_running_loop().create_task(_await(awaitable))
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 
@@ -408,6 +433,14 @@ def _collect_widgets(value: Any, found: list[Widget]) -> None:
     elif isinstance(value, dict):
         for item in value.values():
             _collect_widgets(item, found)
+
+
+def _in_anyio_worker() -> bool:
+    """Whether this thread is an anyio worker thread (``anyio.to_thread``) of a running event loop."""
+    anyio_threads = sys.modules.get("anyio._core._eventloop")
+    if anyio_threads is None:  # anyio never imported: no anyio host in this process
+        return False
+    return getattr(getattr(anyio_threads, "threadlocals", None), "current_token", None) is not None
 
 
 async def _await(awaitable: Any) -> Any:

@@ -1,8 +1,9 @@
 """Jupyter host: one ``jupyter.widget`` comm per widget, opened through ``comm.create_comm``.
 
 Whatever kernel is running (ipykernel, or marimo, which replaces ``comm.create_comm``) supplies the comm; the
-adapter only speaks widget protocol 2.1 over it. The comm and its callbacks hold the widget weakly, so a widget
-nobody references is collected and its comm closed, unlike ipywidgets' global registry.
+adapter only speaks widget protocol 2.1 over it. An open comm keeps its widget alive (a displayed widget works
+with no other reference); closing it, from Python or the front end, releases it. Bursts of updates are merged
+(:mod:`.jupyter_coalesce`) so IOPub's high-water mark cannot leave a front end with a stale value.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from anywidget_core.host import Host, Probe, Received
 from anywidget_core.messages import PROTOCOL_VERSION, Frame
 from anywidget_core.widget import Widget
+
+from .jupyter_coalesce import Coalescer, hook_cell_end
 
 log = logging.getLogger("anywidget_core")
 
@@ -34,35 +36,38 @@ def _kernel_create_comm(**kwargs: Any) -> Any:
 
 
 class CommTransport:
-    """Sends a link's frames over one comm; routes the comm's inbound messages back to the link."""
+    """Sends a link's frames over one comm; routes the comm's inbound messages back to the link.
+
+    The comm's callbacks hold the widget strongly: the kernel's comm manager keeps an open comm, so a widget
+    shown with ``display(Counter())`` and no other reference lives while its view can use it, as with
+    ipywidgets. ``widget.close()`` or a front-end ``comm_close`` unregisters the comm and frees the widget.
+    """
 
     def __init__(self, widget: Widget, key: object, comm: Any) -> None:
         self.comm = comm
+        self.widget = widget
         self._key = key
-        self._widget = weakref.ref(widget)
-        # A collected widget closes its comm (the front end is told); detached on an explicit close.
-        self._finalizer = weakref.finalize(widget, _close_quietly, comm)
-        self._finalizer.atexit = False  # at kernel shutdown there is nobody left to tell
+        self.coalescer = Coalescer(self._send)
         comm.on_msg(self._on_msg)
         comm.on_close(self._on_close)
 
     def send(self, data: dict[str, Any], buffers: list[memoryview]) -> None:
+        self.coalescer.send(data, buffers)  # bursts of updates are merged (IOPub drops past 1000 queued)
+
+    def _send(self, data: dict[str, Any], buffers: list[memoryview]) -> None:
         # As ipywidgets does: a comm that says it has no kernel has nobody to send to.
         if hasattr(self.comm, "kernel") and self.comm.kernel is None:
             return
         self.comm.send(data=data, buffers=buffers)
 
     def close(self) -> None:
-        self._finalizer.detach()
+        self.coalescer.flush()
         self.comm.close()
 
     # -------------------------------------------------------------- inbound (kernel message loop)
 
     def _link(self) -> Any:
-        widget = self._widget()
-        if widget is None:
-            return None
-        link = widget.links.get(self._key)
+        link = self.widget.links.get(self._key)
         # A comm left over from an earlier (closed) display must not drive a newer link.
         return link if link is not None and link.transport is self else None
 
@@ -80,17 +85,11 @@ class CommTransport:
 
     def _on_close(self, msg: Any) -> None:
         try:
-            self._finalizer.detach()
             link = self._link()
             if link is not None:
                 link.receive({"method": "close"})
         except Exception:
             log.exception("anywidget_core: failed to handle a comm close")
-
-
-def _close_quietly(comm: Any) -> None:
-    with contextlib.suppress(Exception):  # the kernel may be shutting down
-        comm.close()
 
 
 def show(widget: Widget, key: object = KEY, create_comm: CommFactory = _kernel_create_comm) -> Any:
@@ -119,6 +118,7 @@ def show(widget: Widget, key: object = KEY, create_comm: CommFactory = _kernel_c
         from anywidget_core.hosts import jupyter_control  # lets a reloaded page restore the widget
 
         jupyter_control.ensure_registered(key)
+        hook_cell_end()
     return link
 
 

@@ -114,17 +114,15 @@ def collect_states(key: object) -> tuple[dict[str, Any], list[list[Any]], list[m
     states: dict[str, Any] = {}
     paths: list[list[Any]] = []
     buffers: list[memoryview] = []
-    for widget in list(Widget._by_model_id.values()):
+    for widget in Widget.instances():
         link = widget.links.get(key)
         if link is None or link.closed:
             continue
-        with widget._lock:
-            protocol = widget._protocol_state()
-            state, state_paths, state_buffers = widget._schema.encode({**protocol, **widget._values})
+        state, state_paths, state_buffers = widget.full_state()
         states[widget.model_id] = {
-            "model_name": protocol["_model_name"],
-            "model_module": protocol["_model_module"],
-            "model_module_version": protocol["_model_module_version"],
+            "model_name": state["_model_name"],
+            "model_module": state["_model_module"],
+            "model_module_version": state["_model_module_version"],
             "state": state,
         }
         # Paths are into the "states" object: <model id>, "state", <path in the state>.
