@@ -862,6 +862,13 @@ class Runtime {
     return this.models.get(modelId)?.proxy;
   }
 
+  /** The transport is gone (its view was removed): destroy every model here, telling nobody. */
+  dispose() {
+    for (const record of [...this.models.values()]) this.destroy(record);
+    for (const waiters of this.waiters.values()) waiters.clear();
+    this.waiters.clear();
+  }
+
   /** Front-end close: tell Python, then destroy the model here. */
   close(modelId) {
     const record = this.models.get(modelId);
@@ -871,7 +878,7 @@ class Runtime {
   }
 }
 
-/** A runtime over one transport. See the module comment; the public surface is receive/render/model/close. */
+/** A runtime over one transport. See the module comment; the public surface is receive/render/model/close/dispose. */
 export function createRuntime({ send, onError, openTimeout } = {}) {
   const runtime = new Runtime({ send, onError, openTimeout });
   return {
@@ -879,5 +886,6 @@ export function createRuntime({ send, onError, openTimeout } = {}) {
     render: (modelId, el) => runtime.render(modelId, el),
     model: (modelId) => runtime.model(modelId),
     close: (modelId) => runtime.close(modelId),
+    dispose: () => runtime.dispose(),
   };
 }

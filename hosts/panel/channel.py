@@ -1,0 +1,125 @@
+"""The protocol side of one Panel view: its links, and the envelopes it sends and receives.
+
+A Panel view (one Bokeh root of the component: one browser session, one notebook output) is one front end.
+It talks in envelopes ``{"model_id", "data", "buffers"}`` carried by Bokeh events; ``model_id`` null is about
+the view itself. The view says ``ready`` when its runtime listens (and again if Panel re-renders it); each
+``ready`` starts the view afresh: its old links are closed, the widget is opened again with its current state
+(children first), and the view is told which model to ``display``.
+
+Nothing here imports Panel: the component (``view.py``) turns envelopes into Bokeh events and back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from anywidget_core import Widget
+from anywidget_core.errors import ErrorCode
+from anywidget_core.link import Link
+from anywidget_core.messages import Error, Frame, to_frame
+
+log = logging.getLogger("anywidget_core.panel")
+
+Envelope = dict[str, Any]
+MAX_ID_IN_ERROR = 80  # how much of an unknown model id an error message quotes
+ENVELOPE_KEYS = frozenset({"model_id", "data", "buffers"})
+
+
+class Channel:
+    """The links of one view. ``emit`` hands an envelope to the view's Bokeh model (from any thread)."""
+
+    def __init__(self, widget: Widget, emit: Callable[[Envelope], None]) -> None:
+        self.widget = widget
+        self.emit = emit
+        self.links: dict[str, Link] = {}
+
+    # ------------------------------------------------------------------ inbound (the server's thread)
+
+    def handle(self, envelope: Any) -> None:
+        """One envelope from the view. Never raises: bad input gets an error envelope."""
+        try:
+            model_id, data, buffers = _unpack(envelope)
+        except ValueError as exc:
+            self.send_error(str(exc))
+            return
+        if model_id is None:
+            if isinstance(data, dict) and data.get("method") == "ready":
+                self.start()
+            else:
+                self.send_error('an envelope with model_id null must be {"method": "ready"}')
+            return
+        link = self.links.get(model_id)
+        if link is None:
+            method = data.get("method") if isinstance(data, dict) else None
+            self.send_error(
+                f"unknown model_id {model_id[:MAX_ID_IN_ERROR]!r}: no such widget in this view",
+                rejected=method if isinstance(method, str) and len(method) <= 64 else None,
+            )
+            return
+        link.receive(data, buffers)  # validates; errors for the model go back through its transport
+
+    def start(self) -> None:
+        """(Re)open the widget for this view: a re-rendered view starts from Python's current state."""
+        self.close_links()
+        self._show(self.widget)
+        self.emit({"model_id": None, "data": {"method": "display", "model_id": self.widget.model_id}, "buffers": []})
+
+    def _show(self, widget: Widget) -> None:
+        def open_transport(frame: Frame) -> ViewTransport:
+            transport = ViewTransport(self, widget.model_id)
+            transport.send({"method": "open", **frame.data}, frame.buffers)
+            return transport
+
+        self.links[widget.model_id] = widget.connect(self, open_transport, open_child=self._show)
+
+    def close_links(self) -> None:
+        """The view is gone (or starts again): its front end closed every link it had."""
+        links, self.links = list(self.links.values()), {}
+        for link in links:
+            link.receive({"method": "close"})
+
+    def send_error(self, message: str, code: ErrorCode = ErrorCode.MALFORMED, rejected: str | None = None) -> None:
+        frame = to_frame(Error(code=code, message=message, rejected=rejected))
+        self.emit({"model_id": None, "data": frame.data, "buffers": []})
+
+
+class ViewTransport:
+    """The core's Transport for one widget in one view."""
+
+    __slots__ = ("channel", "model_id")
+
+    def __init__(self, channel: Channel, model_id: str) -> None:
+        self.channel = channel
+        self.model_id = model_id
+
+    def send(self, data: dict[str, Any], buffers: list[memoryview]) -> None:
+        self.channel.emit({"model_id": self.model_id, "data": data, "buffers": buffers})
+
+    def close(self) -> None:
+        self.channel.links.pop(self.model_id, None)
+        self.channel.emit({"model_id": self.model_id, "data": {"method": "close"}, "buffers": []})
+
+
+def _unpack(envelope: Any) -> tuple[str | None, Any, list[memoryview]]:
+    """Check an envelope's shape (the message inside is the link's to check)."""
+    if not isinstance(envelope, dict):
+        raise ValueError(f"an envelope must be an object, not {type(envelope).__name__}")
+    extra = set(envelope) - ENVELOPE_KEYS
+    if extra:
+        names = ", ".join(sorted(repr(k)[:40] for k in extra)[:5])
+        raise ValueError(f"unknown envelope keys: {names}")
+    model_id = envelope.get("model_id")
+    if model_id is not None and not isinstance(model_id, str):
+        raise ValueError(f"model_id must be a string or null, not {type(model_id).__name__}")
+    raw = envelope.get("buffers", [])
+    if not isinstance(raw, list):
+        raise ValueError(f"buffers must be a list, not {type(raw).__name__}")
+    buffers = []
+    for i, buffer in enumerate(raw):
+        try:
+            buffers.append(memoryview(buffer).cast("B"))
+        except TypeError:
+            raise ValueError(f"buffer {i} is not binary ({type(buffer).__name__})") from None
+    return model_id, envelope.get("data"), buffers

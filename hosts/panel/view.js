@@ -1,0 +1,67 @@
+// ---------------------------------------------------------------------------------------------- Panel view
+// Appended to runtime.js to make the `_esm` of anywidget-core's Panel component (hosts/panel/view.py).
+//
+// Panel gives every view of the component a Bokeh model with `send_msg` (browser -> Python) and `msg:custom`
+// (Python -> browser). Each message is an envelope {model_id, data, buffers}: `data` is a protocol message,
+// `buffers` its binary parts as ArrayBuffers, which Bokeh carries as bytes both ways. model_id null is about
+// the connection itself: the view says `ready`, Python opens the widget (children first) and says which
+// model to `display`.
+
+const PANEL_VIEWS = new WeakMap(); // Panel view -> disposer of the runtime it runs
+
+/** Bokeh serializes ArrayBuffers (and typed arrays) but not DataViews: hand it only the bytes. */
+function panelBuffer(b) {
+  if (Object.prototype.toString.call(b) === "[object ArrayBuffer]") return b;
+  if (ArrayBuffer.isView(b)) return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  throw new TypeError(`a buffer must be an ArrayBuffer, TypedArray or DataView, not ${typeof b}`);
+}
+
+function panelNotice(el, text) {
+  const line = document.createElement("div");
+  line.className = "awc-panel-error";
+  line.style.cssText = "color:#b00020;font:12px monospace;white-space:pre-wrap";
+  line.textContent = text;
+  el.append(line);
+}
+
+export function render({ model, el, view }) {
+  const key = view ?? el;
+  PANEL_VIEWS.get(key)?.(); // Panel re-renders a view in place: the previous runtime goes first
+  const runtime = createRuntime({
+    send(modelId, data, buffers) {
+      model.send_msg({ model_id: modelId, data, buffers: Array.from(buffers ?? [], panelBuffer) });
+    },
+  });
+  let removeView = null;
+  let disposed = false;
+
+  const onMessage = (envelope) => {
+    if (disposed || typeof envelope !== "object" || envelope === null) return;
+    const { model_id: modelId, data } = envelope;
+    if (modelId !== null && modelId !== undefined) {
+      runtime.receive(modelId, data, Array.isArray(envelope.buffers) ? envelope.buffers : []);
+    } else if (data?.method === "display" && typeof data.model_id === "string") {
+      removeView?.();
+      runtime
+        .render(data.model_id, el)
+        .then((remove) => (disposed ? remove() : (removeView = remove)))
+        .catch((e) => console.error("[anywidget] Panel view:", e));
+    } else if (data?.method === "error") {
+      console.warn(`[anywidget] Panel: ${data.code}: ${data.message}`);
+      panelNotice(el, `${data.code}: ${data.message}`);
+    }
+  };
+
+  const dispose = () => {
+    if (disposed) return;
+    disposed = true;
+    PANEL_VIEWS.delete(key);
+    model.off("msg:custom", onMessage);
+    removeView?.();
+    runtime.dispose();
+  };
+  PANEL_VIEWS.set(key, dispose);
+  model.on("msg:custom", onMessage);
+  model.on("remove", dispose);
+  model.send_msg({ model_id: null, data: { method: "ready" }, buffers: [] });
+}

@@ -1,0 +1,147 @@
+"""The Panel component that shows one anywidget-core widget: a ``JSComponent`` whose ESM is the runtime.
+
+Panel's own ``AnyWidgetComponent`` maps state to Bokeh properties and implements part of the AFM model. This
+component instead carries the anywidget-core protocol itself over Bokeh events (``send_msg`` one way, ``ESMEvent``
+the other), and the browser runs the same runtime as the standalone page. So the whole AFM contract holds
+(send with buffers, ``on("change")``, initialize's cleanup, invoke, hot reload), the core validates every message,
+and the widget's field names never meet Panel's parameters (``width``, ``name``, ``visible`` stay the widget's).
+
+Each Bokeh root (a browser session, a notebook output) is a front end of its own: it gets a :class:`Channel` with
+its own links when its view says ``ready``, and loses them when Panel cleans the root up.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from panel.custom import JSComponent
+from panel.io.state import state
+from panel.models.esm import DataEvent, ESMEvent
+
+from anywidget_core import Widget
+
+from .channel import Channel, Envelope
+
+if TYPE_CHECKING:
+    from bokeh.document import Document
+    from bokeh.events import Event
+    from bokeh.model import Model
+    from pyviz_comms import Comm
+
+
+@cache
+def view_module() -> str:
+    """The component's ESM: the shared runtime followed by the Panel view (one module, no imports)."""
+    runtime = resources.files("anywidget_core").joinpath("static/runtime.js").read_text(encoding="utf-8")
+    view = resources.files(__package__).joinpath("view.js").read_text(encoding="utf-8")
+    return f"{runtime}\n{view}"
+
+
+class AnywidgetView(JSComponent):  # type: ignore[misc]
+    """One widget in Panel. Made by ``pn.panel(widget)`` (through ``Widget.__panel__``) or :func:`component`."""
+
+    _esm = view_module()
+
+    def __init__(self, widget: Widget, **params: Any) -> None:
+        super().__init__(**params)  # type: ignore[no-untyped-call]
+        self.widget = widget
+        self._channels: dict[str, Channel] = {}  # root ref -> the links of that view
+        self._outboxes: dict[str, collections.deque[Envelope]] = {}
+        self._outbox_lock = threading.Lock()
+
+    def __repr__(self, depth: int = 0) -> str:
+        return f"AnywidgetView({self.widget!r})"
+
+    # ------------------------------------------------------------------ Bokeh roots
+
+    def _get_model(
+        self, doc: Document, root: Model | None = None, parent: Model | None = None, comm: Comm | None = None
+    ) -> Model:
+        model = super()._get_model(doc, root, parent, comm)
+        ref = (root or model).ref["id"]
+        self._channels[ref] = Channel(self.widget, lambda envelope: self._emit(ref, envelope))
+        return model
+
+    def _cleanup(self, root: Model | None = None) -> None:
+        if root is not None:
+            channel = self._channels.pop(root.ref["id"], None)
+            with self._outbox_lock:
+                self._outboxes.pop(root.ref["id"], None)
+            if channel is not None:
+                channel.close_links()
+        super()._cleanup(root)
+
+    # ------------------------------------------------------------------ browser -> Python
+
+    def _process_event(self, event: Event) -> None:
+        if not isinstance(event, DataEvent):
+            super()._process_event(event)
+            return
+        for ref, (model, _) in list(self._models.items()):
+            if model is event.model:
+                channel = self._channels.get(ref)
+                if channel is not None:
+                    channel.handle(event.data)
+                return
+
+    # ------------------------------------------------------------------ Python -> browser
+
+    def _emit(self, ref: str, envelope: Envelope) -> None:
+        """Send an envelope to one view, from any thread, never blocking (the widget's lock may be held)."""
+        if envelope["buffers"]:
+            envelope = {**envelope, "buffers": [_bokeh_bytes(b) for b in envelope["buffers"]]}
+        view = state._views.get(ref)
+        entry = self._models.get(ref)
+        if view is None or entry is None:
+            return
+        _, root, doc, comm = view
+        if comm is not None or doc.session_context is None:
+            # A notebook comm or a bare document: Panel sends these at once, from the caller's thread.
+            self._send(entry[0], doc, comm, root, [envelope])
+            return
+        # A server session: the document belongs to the server's loop. One queue per view, flushed on the
+        # loop's next tick, keeps the widget's messages in the order they were sent from any thread.
+        with self._outbox_lock:
+            outbox = self._outboxes.get(ref)
+            if outbox is None:
+                outbox = self._outboxes[ref] = collections.deque()
+            outbox.append(envelope)
+            first = len(outbox) == 1
+        if first:
+            doc.add_next_tick_callback(lambda: self._flush(ref))
+
+    def _flush(self, ref: str) -> None:
+        with self._outbox_lock:
+            outbox = self._outboxes.get(ref)
+            envelopes = list(outbox) if outbox else []
+            if outbox:
+                outbox.clear()
+        view, entry = state._views.get(ref), self._models.get(ref)
+        if envelopes and view is not None and entry is not None:
+            self._send(entry[0], view[2], view[3], view[1], envelopes)
+
+    @staticmethod
+    def _send(model: Model, doc: Document, comm: Comm | None, root: Model, envelopes: list[Envelope]) -> None:
+        for envelope in envelopes:
+            doc.callbacks.send_event(ESMEvent(model=model, data=envelope))  # type: ignore[no-untyped-call]
+        if comm is not None and "embedded" not in root.tags:
+            from panel.io.notebook import push
+
+            push(doc, comm)
+
+
+def _bokeh_bytes(buffer: memoryview) -> Any:
+    """Bokeh serializes ``bytes`` and numpy arrays, not memoryviews; a uint8 array over the same memory is no
+    copy on the Python side (Bokeh requires numpy, so it is there)."""
+    import numpy as np
+
+    return np.frombuffer(buffer, dtype=np.uint8)
+
+
+def component(widget: Widget, **params: Any) -> AnywidgetView:
+    """The Panel component for ``widget`` (``pn.panel(widget)`` calls this through ``Widget.__panel__``)."""
+    return AnywidgetView(widget, **params)
