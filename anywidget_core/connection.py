@@ -10,10 +10,10 @@ message to hand back to the front end that sent it.
 from __future__ import annotations
 
 import enum
-import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from .buffers import BINARY_TYPES, insert_buffers
 from .errors import ErrorCode, ProtocolError
@@ -32,11 +32,10 @@ from .messages import (
 )
 from .schema import Schema
 
-log = logging.getLogger("anywidget_core")
 
-
-@dataclass(frozen=True)
-class Limits:
+# Limits and events are frozen msgspec Structs rather than dataclasses: msgspec is loaded anyway, a Struct class
+# is built in C (dataclasses and its inspect import cost milliseconds at import), and one is made per message.
+class Limits(msgspec.Struct, frozen=True):
     """What one front-end message may carry. Over a limit, the message is rejected with ``too_large``."""
 
     max_buffers: int = 1024
@@ -57,33 +56,28 @@ class Phase(enum.Enum):
 # ---------------------------------------------------------------------------- events
 
 
-@dataclass(frozen=True)
-class StateChanged:
+class StateChanged(msgspec.Struct, frozen=True):
     """A front end wrote fields; ``values`` are validated Python values, to apply all together."""
 
     values: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class MessageReceived:
+class MessageReceived(msgspec.Struct, frozen=True):
     """A custom message from the front end."""
 
     content: Any
     buffers: list[memoryview]
 
 
-@dataclass(frozen=True)
-class StateRequested:
+class StateRequested(msgspec.Struct, frozen=True):
     """The front end asked for the full state (answer it to that front end only)."""
 
 
-@dataclass(frozen=True)
-class Closed:
+class Closed(msgspec.Struct, frozen=True):
     """The front end closed the model."""
 
 
-@dataclass(frozen=True)
-class Rejected:
+class Rejected(msgspec.Struct, frozen=True):
     """A front-end message was refused; nothing of it applies. ``frame`` is the error to send back."""
 
     error: ProtocolError
@@ -109,14 +103,16 @@ class Connection:
 
     def send(self, message: Message, buffers: list[memoryview] | None = None) -> Frame:
         """The frame for ``message``; raises LocalProtocolError if it may not be sent now."""
-        if self.phase is Phase.CLOSED:
+        phase = self.phase
+        if phase is Phase.OPEN:  # every message after the first: checked first
+            if isinstance(message, Open):
+                raise LocalProtocolError("open was already sent")
+        elif phase is Phase.CLOSED:
             raise LocalProtocolError(f"cannot send {type(message).__name__} on a closed connection")
-        if self.phase is Phase.NEW:
-            if not isinstance(message, Open):
-                raise LocalProtocolError(f"the first message must be open, not {type(message).__name__}")
-            self.phase = Phase.OPEN
         elif isinstance(message, Open):
-            raise LocalProtocolError("open was already sent")
+            self.phase = Phase.OPEN
+        else:
+            raise LocalProtocolError(f"the first message must be open, not {type(message).__name__}")
         if isinstance(message, Close):
             self.phase = Phase.CLOSED
         return to_frame(message, buffers)
@@ -133,7 +129,9 @@ class Connection:
         except RecursionError:
             return self._reject(ProtocolError(ErrorCode.TOO_LARGE, "message is nested too deeply"), method)
         except Exception as exc:  # a bug must not reach the host's message loop; say what it was
-            log.exception("unexpected error while decoding a front-end message")
+            import logging  # only on this unexpected path: keeps logging out of the import
+
+            logging.getLogger("anywidget_core").exception("unexpected error while decoding a front-end message")
             err = ProtocolError(ErrorCode.MALFORMED, f"message could not be processed: {exc!r}")
             return self._reject(err, method)
 
@@ -160,6 +158,8 @@ class Connection:
     def _check_buffers(self, buffers: Sequence[Any]) -> list[memoryview]:
         if not isinstance(buffers, (list, tuple)):
             raise ProtocolError(ErrorCode.BAD_BUFFERS, "buffers must be a list")
+        if not buffers:  # the common case
+            return []
         if len(buffers) > self.limits.max_buffers:
             raise ProtocolError(ErrorCode.TOO_LARGE, f"more than {self.limits.max_buffers} buffers")
         views: list[memoryview] = []
@@ -195,5 +195,8 @@ def _check_depth(value: Any, limit: int) -> None:
             continue
         if depth >= limit:
             raise ProtocolError(ErrorCode.TOO_LARGE, f"message is nested deeper than {limit} levels")
-        # Only containers go on the stack: a flat state or a long list of numbers costs one pass.
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        # Only containers go on the stack: a flat state or a long list of numbers costs one pass (a plain loop:
+        # a generator per node costs more than the whole scan of a small update).
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))

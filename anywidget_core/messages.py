@@ -90,8 +90,13 @@ Inbound = Update | RequestState | Custom | Close
 Message = Open | Update | EchoUpdate | RequestState | Custom | Close | Error
 Method = Literal["open", "update", "echo_update", "request_state", "custom", "close", "error"]
 
-_INBOUND_METHODS = frozenset(cls.__struct_config__.tag for cls in INBOUND)
+# Decoding goes to the concrete class named by "method": msgspec caches type info on a Struct class but not on
+# a union, so converting to ``Inbound`` costs about 4 us per message and to its member about 0.4 us. The class
+# still checks its own tag, so the validation is the same.
+_INBOUND_BY_METHOD: dict[str, type[Inbound]] = {str(cls.__struct_config__.tag): cls for cls in INBOUND}
+_INBOUND_METHODS = frozenset(_INBOUND_BY_METHOD)
 KNOWN_METHODS = frozenset(cls.__struct_config__.tag for cls in ALL)
+_SCALARS = (str, int, float, bool, type(None))
 
 
 class Frame(NamedTuple):
@@ -103,8 +108,17 @@ class Frame(NamedTuple):
 
 def to_frame(message: Message, buffers: list[memoryview] | None = None) -> Frame:
     """Encode a message to the wire shape; buffers ride alongside unchanged."""
-    data = msgspec.to_builtins(message)
-    return Frame(data, buffers if buffers is not None else [])
+    if isinstance(message, (Update, EchoUpdate)) and not message.buffer_paths:
+        # The hot path (every set, every echo): a flat state of scalars is already what to_builtins would
+        # return, so build the same dict directly, with fresh containers as to_builtins makes.
+        state = message.state
+        for key, value in state.items():
+            if type(key) is not str or type(value) not in _SCALARS:
+                break
+        else:
+            data: dict[str, Any] = {"method": message.__struct_config__.tag, "state": dict(state), "buffer_paths": []}
+            return Frame(data, buffers if buffers is not None else [])
+    return Frame(msgspec.to_builtins(message), buffers if buffers is not None else [])
 
 
 def decode_inbound(data: Any) -> Inbound:
@@ -117,7 +131,6 @@ def decode_inbound(data: Any) -> Inbound:
             raise ProtocolError(ErrorCode.UNKNOWN_METHOD, f"a front end may not send {method!r} messages")
         raise ProtocolError(ErrorCode.UNKNOWN_METHOD, f"unknown method {method!r}")
     try:
-        inbound: Inbound = msgspec.convert(data, Inbound, strict=True)  # type: ignore[arg-type]
-        return inbound
+        return msgspec.convert(data, _INBOUND_BY_METHOD[method], strict=True)
     except msgspec.ValidationError as exc:
         raise ProtocolError(ErrorCode.MALFORMED, f"malformed {method!r} message: {exc}") from None

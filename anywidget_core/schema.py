@@ -15,20 +15,23 @@ class Schema:
 
     def __init__(self, fields: Mapping[str, Field]) -> None:
         self.fields = dict(fields)
+        # Per-message lookups, precomputed: the codec of each field, and of each field a front end may write.
+        self._codecs = {name: spec.codec for name, spec in self.fields.items()}
+        self._writable = {name: codec for name, codec in self._codecs.items() if not name.startswith("_")}
 
     def encode(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Path], list[memoryview]]:
         """JSON-ready state with binary values taken out as buffers. Keys that are not fields (the
         protocol's own ``_esm``/``_model_name``... strings) pass through unchanged."""
         state: dict[str, Any] = {}
         binary = False
-        fields = self.fields
+        codecs = self._codecs
         for name, value in values.items():
-            spec = fields.get(name)
-            if spec is None:
+            codec = codecs.get(name)
+            if codec is None:
                 state[name] = value
                 continue
-            state[name] = spec.codec.to_json(value)
-            binary = binary or spec.codec.binary
+            state[name] = codec.to_json(value)
+            binary = binary or codec.binary
         if not binary:
             return state, [], []
         return extract_buffers(state)
@@ -38,20 +41,21 @@ class Schema:
         values: dict[str, Any] = {}
         problems: list[str] = []
         codes: set[ErrorCode] = set()
+        writable = self._writable
         for name, raw in state.items():
-            spec = self.fields.get(name)
-            if name.startswith("_"):
-                problems.append(f"{name!r} is private: a front end may not write it")
-                codes.add(ErrorCode.PRIVATE_FIELD)
-            elif spec is None:
-                problems.append(f"{name!r} is not a field of this widget")
-                codes.add(ErrorCode.UNKNOWN_FIELD)
-            else:
+            codec = writable.get(name)
+            if codec is not None:
                 try:
-                    values[name] = spec.codec.from_json(raw)
+                    values[name] = codec.from_json(raw)
                 except ValidationError as exc:
                     problems.append(f"{name!r}: {exc}")
                     codes.add(ErrorCode.INVALID_VALUE)
+            elif name.startswith("_"):
+                problems.append(f"{name!r} is private: a front end may not write it")
+                codes.add(ErrorCode.PRIVATE_FIELD)
+            else:
+                problems.append(f"{name!r} is not a field of this widget")
+                codes.add(ErrorCode.UNKNOWN_FIELD)
         if problems:
             # The most serious class names the error: writing a private field is an attack, not a typo.
             code = next(c for c in _SEVERITY if c in codes)

@@ -41,7 +41,12 @@ def run(counts: Counts) -> list[Row]:
                 raise AssertionError(f"{name}: update not applied/echoed ({WIRE.types}, value={widget.value})")
             if not _last_is_echo():
                 raise AssertionError(f"{name}: the last message was not an echo_update")
+        WIRE.clear()
+        first = seq[0]
         medians, bare = wire_and_bare(feed_core, feed_aw, counts.n(3000, 200), counts.n(15, 5))
+        # The whole timed run, not just the check above: one comm_msg per operation (nothing merged).
+        if WIRE.count("comm_msg") != seq[0] - first:
+            raise AssertionError(f"{seq[0] - first} operations, {WIRE.count('comm_msg')} comm_msg")
         core.close()
         aw.close()
     return [wire_row("2", "front-end update: validate, apply, echo", GOAL, medians, bare)]

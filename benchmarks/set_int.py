@@ -34,7 +34,12 @@ def run(counts: Counts) -> list[Row]:
             fn(10)
             if WIRE.count("comm_msg") != 10:
                 raise AssertionError(f"{fn.__name__}: expected 10 comm_msg, got {WIRE.types}")
+        WIRE.clear()
+        first = seq[0]
         medians, bare = wire_and_bare(set_core, set_aw, counts.n(5000, 300), counts.n(15, 5))
+        # The whole timed run, not just the check above: one comm_msg per operation (nothing merged).
+        if WIRE.count("comm_msg") != seq[0] - first:
+            raise AssertionError(f"{seq[0] - first} operations, {WIRE.count('comm_msg')} comm_msg")
         core.close()
         aw.close()
     return [wire_row("1", "set int field -> update on the wire", GOAL, medians, bare)]
