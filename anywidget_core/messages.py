@@ -126,7 +126,7 @@ def decode_inbound(data: Any) -> Inbound:
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.MALFORMED, f"a message must be a JSON object, got {type(data).__name__}")
     method = data.get("method")
-    if method not in _INBOUND_METHODS:
+    if not isinstance(method, str) or method not in _INBOUND_METHODS:  # a list or dict is not hashable
         if isinstance(method, str) and method in KNOWN_METHODS:
             raise ProtocolError(ErrorCode.UNKNOWN_METHOD, f"a front end may not send {method!r} messages")
         raise ProtocolError(ErrorCode.UNKNOWN_METHOD, f"unknown method {method!r}")
