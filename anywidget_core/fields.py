@@ -13,10 +13,7 @@ without a copy; child widgets travel as ``"anywidget:<model_id>"``.
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import enum
-import inspect
 import sys
 import types
 import typing
@@ -153,13 +150,21 @@ def codec_for(annotation: Any) -> Codec:
     return MsgspecCodec(annotation)
 
 
-@dataclasses.dataclass(frozen=True)
 class FieldOptions:
-    """Per-field settings given with :func:`field`."""
+    """Per-field settings given with :func:`field`. (A plain class: dataclasses would cost milliseconds of
+    ``import anywidget_core``.)"""
 
-    default: Any = _MISSING
-    default_factory: Callable[[], Any] | None = None
-    echo: bool = True  # echo front-end writes back to every front end (off for large uploads)
+    __slots__ = ("default", "default_factory", "echo")
+
+    def __init__(
+        self, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None, echo: bool = True
+    ) -> None:
+        self.default = default
+        self.default_factory = default_factory
+        self.echo = echo  # echo front-end writes back to every front end (off for large uploads)
+
+    def __repr__(self) -> str:
+        return f"FieldOptions(default={self.default!r}, default_factory={self.default_factory!r}, echo={self.echo})"
 
 
 def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None, echo: bool = True) -> Any:
@@ -197,6 +202,8 @@ class Field:
         value = self.default
         if type(value) in _SCALARS or type(value) in (bytes, tuple, frozenset) or isinstance(value, enum.Enum):
             return value
+        import copy  # only mutable defaults need it
+
         return copy.deepcopy(value)
 
     def __get__(self, obj: Widget | None, owner: type | None = None) -> Any:
@@ -241,13 +248,24 @@ def collect_fields(cls: type, base: type, localns: dict[str, Any] | None = None)
 
 
 def _own_hints(klass: type, localns: dict[str, Any] | None) -> dict[str, Any]:
-    own = inspect.get_annotations(klass)
+    own = _own_annotations(klass)
     if not own:
         return {}
     try:
         return {k: v for k, v in typing.get_type_hints(klass, localns=localns, include_extras=True).items() if k in own}
     except NameError as exc:
         raise TypeError(f"cannot resolve the field annotations of {klass.__name__}: {exc}") from None
+
+
+def _own_annotations(klass: type) -> dict[str, Any]:
+    """The annotations written in ``klass``'s own body (not inherited), as ``inspect.get_annotations`` gives
+    them; without importing inspect, which costs milliseconds of import time."""
+    if sys.version_info >= (3, 14):  # annotations are evaluated lazily (PEP 649): ask annotationlib
+        import annotationlib
+
+        return dict(annotationlib.get_annotations(klass))
+    own = klass.__dict__.get("__annotations__")  # noqa: RUF063 (pre-3.14: what inspect.get_annotations reads)
+    return dict(own) if isinstance(own, dict) else {}
 
 
 # ----------------------------------------------------------------------------- type inspection
@@ -283,7 +301,7 @@ def _walk(annotation: Any, seen: set[int] | None = None) -> typing.Iterator[Any]
     if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
         for f in msgspec.structs.fields(annotation):
             yield from _walk(f.type, seen)
-    elif isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+    elif isinstance(annotation, type) and hasattr(annotation, "__dataclass_fields__"):  # is_dataclass
         for name, hint in typing.get_type_hints(annotation).items():
             del name
             yield from _walk(hint, seen)
