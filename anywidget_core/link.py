@@ -73,7 +73,8 @@ class Link:
         try:
             self._receive(data, buffers)
         except Exception:
-            log.exception("anywidget_core: error while handling a front-end message for %s", self.widget)
+            # repr, not the widget: a kept log record (a test's capture, a buffering handler) must not pin it
+            log.exception("anywidget_core: error while handling a front-end message for %s", repr(self.widget))
 
     def _receive(self, data: Any, buffers: Sequence[Any]) -> None:
         event = self.connection.receive(data, buffers)
@@ -89,7 +90,7 @@ class Link:
         elif isinstance(event, Closed):
             widget._drop_link(self)
         elif isinstance(event, Rejected):
-            log.warning("anywidget_core: rejected a front-end message for %s: %s", widget, event.error.message)
+            log.warning("anywidget_core: rejected a front-end message for %s: %s", repr(widget), event.error.message)
             if event.frame is not None and self.transport is not None:
                 self.transport.send(*event.frame)
 

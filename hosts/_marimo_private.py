@@ -42,6 +42,14 @@ def comm_closed(comm: Any) -> bool:
     return bool(getattr(comm, "_closed", False))
 
 
+def forget_comm(comm: Any) -> None:
+    """The front end closed the model: drop the comm from marimo's manager without telling that front end
+    again. marimo keeps a comm until its cell re-runs; holding it longer would keep the widget alive."""
+    object.__setattr__(comm, "_closed", True)
+    with contextlib.suppress(Exception):  # already gone
+        comm.comm_manager.unregister_comm(comm)
+
+
 # ----------------------------------------------------------------------------- probe: a browser without a browser
 
 NotificationSink = Callable[[dict[str, Any]], None]

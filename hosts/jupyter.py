@@ -18,7 +18,7 @@ from anywidget_core.host import Host, Probe, Received
 from anywidget_core.messages import PROTOCOL_VERSION, Frame
 from anywidget_core.widget import Widget
 
-from .jupyter_coalesce import Coalescer, hook_cell_end
+from .jupyter_coalesce import Coalescer, flush_all, hook_cell_end
 
 log = logging.getLogger("anywidget_core")
 
@@ -202,7 +202,7 @@ class JupyterProbe(Probe):
             "metadata": {},
             "buffers": [memoryview(b) for b in buffers],
         }
-        if isinstance(data, dict) and data.get("method") == "close":
+        if data == {"method": "close"}:  # anything else with method "close" is a (malformed) comm_msg
             # A front end closes with comm_close; do what ipykernel's CommManager.comm_close does.
             msg["msg_type"] = "comm_close"
             if target._closed:
@@ -218,6 +218,7 @@ class JupyterProbe(Probe):
             target.handle_msg(msg)
 
     def take(self) -> list[Received]:
+        flush_all()  # time passes for this front end: merged updates of a burst arrive
         new = self.frames[self._seen :]
         self._seen = len(self.frames)
         return new

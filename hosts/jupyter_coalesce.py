@@ -139,6 +139,7 @@ class _Flusher:
                 for coalescer in ready:
                     del self._due[coalescer]
             _flush(ready)
+            del ready  # this thread waits next: it must not keep flushed comms (and their widgets) alive
 
     @property
     def running(self) -> bool:

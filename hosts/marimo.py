@@ -102,6 +102,8 @@ class MarimoModel:
         link: Link | None = self.link
         if link is not None:
             link.receive({"method": "close"})
+        if self.comm is not None:
+            private.forget_comm(self.comm)  # marimo's manager would keep the comm, and so this widget
 
     # ------------------------------------------------------------------ what mo.ui.anywidget uses
 
