@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from .buffers import BINARY_TYPES, insert_buffers
-from .errors import ErrorCode, ProtocolError
+from .errors import ErrorCode, ProtocolError, logger
 from .messages import (
     KNOWN_METHODS,
     Close,
@@ -129,9 +129,7 @@ class Connection:
         except RecursionError:
             return self._reject(ProtocolError(ErrorCode.TOO_LARGE, "message is nested too deeply"), method)
         except Exception as exc:  # a bug must not reach the host's message loop; say what it was
-            import logging  # only on this unexpected path: keeps logging out of the import
-
-            logging.getLogger("anywidget_core").exception("unexpected error while decoding a front-end message")
+            logger().exception("unexpected error while decoding a front-end message")
             err = ProtocolError(ErrorCode.MALFORMED, f"message could not be processed: {exc!r}")
             return self._reject(err, method)
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import logging
 
 
 class ValidationError(ValueError):
@@ -32,3 +36,11 @@ class ProtocolError(Exception):
 
     def __repr__(self) -> str:
         return f"ProtocolError({self.code.value!r}, {self.message!r})"
+
+
+def logger() -> logging.Logger:
+    """The package's logger, importing ``logging`` on first use: only error paths log, and ``import logging``
+    is a few milliseconds of ``import anywidget_core`` that most sessions never need."""
+    import logging
+
+    return logging.getLogger("anywidget_core")
