@@ -17,6 +17,8 @@ import json
 import struct
 from typing import Any, NamedTuple
 
+from anywidget_core.errors import ErrorCode
+
 # The largest WebSocket message accepted from a front end. uvicorn enforces it (ws_max_size) before a frame
 # is read into memory; decode_frame checks it again so every path (probes, other servers) has the same limit.
 MAX_FRAME_BYTES = 64 * 1024 * 1024
@@ -26,7 +28,12 @@ _U32 = struct.Struct("<I")
 
 
 class FrameError(ValueError):
-    """A WebSocket message that is not a valid frame; ``str(exc)`` says why, for the sender."""
+    """A WebSocket message that is not a valid frame; ``str(exc)`` says why, for the sender, and ``code`` is
+    the protocol's error code (``too_large`` over the size limit, else ``malformed``)."""
+
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.MALFORMED) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Decoded(NamedTuple):
@@ -53,11 +60,11 @@ def decode_frame(message: str | bytes | bytearray | memoryview, max_bytes: int =
     """Decode one WebSocket message from a front end; FrameError if it is malformed or too large."""
     if isinstance(message, str):
         if len(message) > max_bytes:  # characters <= bytes, so this never refuses a legal frame
-            raise FrameError(f"frame is larger than the limit of {max_bytes} bytes")
+            raise FrameError(f"frame is larger than the limit of {max_bytes} bytes", ErrorCode.TOO_LARGE)
         return _envelope(message, [])
     view = memoryview(message).cast("B")
     if view.nbytes > max_bytes:
-        raise FrameError(f"frame is larger than the limit of {max_bytes} bytes")
+        raise FrameError(f"frame is larger than the limit of {max_bytes} bytes", ErrorCode.TOO_LARGE)
     if view.nbytes < 4:
         raise FrameError("binary frame is shorter than its 4-byte part count")
     (count,) = _U32.unpack_from(view, 0)

@@ -109,7 +109,7 @@ class Session:
         try:
             decoded = decode_frame(message, self.max_frame_bytes)
         except FrameError as exc:
-            self.send_error(str(exc))
+            self.send_error(str(exc), exc.code)
             return
         data = decoded.data
         if decoded.model_id is None:
