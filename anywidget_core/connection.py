@@ -136,6 +136,9 @@ class Connection:
     def _receive(self, data: Any, buffers: Sequence[Any]) -> Event:
         if self.phase is Phase.CLOSED:
             raise ProtocolError(ErrorCode.CLOSED, "the model is closed")
+        plain = _plain_update_state(data, buffers, self.limits)
+        if plain is not None:  # what msgspec.convert and the checks below would accept, found in one pass
+            return StateChanged(self.schema.decode(plain))
         views = self._check_buffers(buffers)
         message = decode_inbound(data)
         if isinstance(message, Update):
@@ -178,6 +181,32 @@ class Connection:
         rejected = method if isinstance(method, str) and method in KNOWN_METHODS else None
         frame = to_frame(Error(code=error.code, message=error.message, rejected=rejected))
         return Rejected(error, frame)
+
+
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+_ENVELOPE_KEYS = frozenset({"method", "state", "buffer_paths"})
+
+
+def _plain_update_state(data: Any, buffers: Any, limits: Limits) -> dict[str, Any] | None:
+    """The state of the most common front-end message, an ``update`` of a few scalar fields with no buffers;
+    None for anything else, which then takes the full path (envelope decoded by msgspec, depth walked).
+
+    Accepted only when the full path would accept the envelope unchanged: a dict with no keys but method,
+    state and buffer_paths, ``buffer_paths`` absent or an empty list, no buffers, str keys, scalar values
+    (so nothing is nested), within max_keys. Field validation is the same ``Schema.decode`` either way.
+    """
+    if type(data) is not dict or type(buffers) not in (list, tuple) or buffers or data.get("method") != "update":
+        return None
+    state = data.get("state")
+    if type(state) is not dict or len(state) > limits.max_keys or limits.max_depth < 1:
+        return None
+    paths = data.get("buffer_paths", [])
+    if type(paths) is not list or paths or not data.keys() <= _ENVELOPE_KEYS:
+        return None
+    for key, value in state.items():
+        if type(key) is not str or type(value) not in _PLAIN_SCALARS:
+            return None
+    return state
 
 
 def _check_depth(value: Any, limit: int) -> None:
