@@ -34,8 +34,16 @@ def main(argv: list[str] | None = None) -> int:
         "-w", "--workload", nargs="+", choices=sorted(WORKLOADS), help="run only these workloads (default: all)"
     )
     parser.add_argument("--profile", metavar="N", choices=sorted(WORKLOADS), help="cProfile anywidget-core in N")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="time each stage of workloads 1 and 2 (no profiler overhead)"
+    )
     args = parser.parse_args(argv)
     counts = Counts(quick=args.quick)
+    if args.breakdown:
+        from .breakdown import breakdown
+
+        print(breakdown(counts))
+        return 0
     if args.profile:
         from .profile import profile
 
