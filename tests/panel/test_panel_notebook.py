@@ -1,0 +1,204 @@
+"""The Panel host in a real notebook: JupyterLab (with the pyviz labextension) in headless Chromium.
+
+``pn.extension()``, then ``pn.panel(widget)`` in one cell and the widget inside ``pn.Column`` in another. In a
+notebook each output is a Bokeh root with a pyviz_comms comm: the page's events reach the kernel as comm
+messages, and Python's envelopes leave as ``push(doc, comm)`` right away. One JupyterLab server for the
+module; a second kernel client on the same connection file reads kernel state and acts in Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyter_client.blocking.client import BlockingKernelClient
+
+HERE = Path(__file__).resolve().parent
+# The kernel-client helpers live beside the Jupyter tests (not a package): import them from their folder.
+sys.path.insert(0, str(HERE.parent / "jupyter"))
+from jupyter_kernel_util import evaluate, execute, kernel_env  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+TIMEOUT_MS = 30_000
+
+# The kernel imports the Features widget from this folder; `a` is shown alone, `b` inside a Column.
+SETUP = f"""\
+import sys
+sys.path.insert(0, {str(HERE)!r})
+import panel as pn
+from afm_widgets import features_class, features_source
+pn.extension(inline=True)  # Bokeh and Panel JS in the notebook itself: no CDN here
+Features = features_class(features_source("v1"))
+a = Features()
+b = Features(count=5)"""
+ALONE = "pn.panel(a)"
+IN_COLUMN = 'pn.Column("## in a column", b)'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def log(*args: Any) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {predicate}"
+        time.sleep(0.05)
+
+
+def notebook(*sources: str) -> dict[str, Any]:
+    cells = [
+        {"cell_type": "code", "id": f"c{i}", "metadata": {}, "outputs": [], "execution_count": None, "source": src}
+        for i, src in enumerate(sources)
+    ]
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": kernelspec}, "cells": cells}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    root = tmp_path_factory.mktemp("panel-lab")
+    (root / "p.ipynb").write_text(json.dumps(notebook(SETUP, ALONE, IN_COLUMN)))
+    runtime = root / "runtime"
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True",
+            f"--LabServerApp.workspaces_dir={root / 'ws'}",
+            "--allow-root",
+        ],
+        env=kernel_env(JUPYTER_RUNTIME_DIR=str(runtime)),
+        cwd=root,
+        stdout=open(root / "server.log", "w"),  # noqa: SIM115  # closed with the process
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, (root / "server.log").read_text()
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=1)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "JupyterLab did not start"
+                time.sleep(0.1)
+        yield {"url": url, "root": root, "runtime": runtime}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+
+
+def second_client(lab: dict[str, Any]) -> BlockingKernelClient:
+    with urllib.request.urlopen(f"{lab['url']}/api/kernels") as response:
+        (kernel,) = json.load(response)
+    kc = BlockingKernelClient(connection_file=str(lab["runtime"] / f"kernel-{kernel['id']}.json"))
+    kc.load_connection_file()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=30)
+    return kc
+
+
+def expect_text(scope: Any, selector: str, expected: str) -> None:
+    """Wait for ``selector`` (Playwright's CSS reaches into shadow roots) to show exactly ``expected``."""
+    scope.locator(selector, has_text=expected).wait_for(timeout=TIMEOUT_MS)
+    assert scope.locator(selector).inner_text() == expected
+
+
+def test_panel_widget_in_jupyterlab(lab: dict[str, Any], page: Any) -> None:
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    page.goto(f"{lab['url']}/lab/tree/p.ipynb")
+    page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60_000)
+    with contextlib.suppress(Exception):  # Lab may ask which kernel to use; the preselected python3 is right
+        page.click(".jp-Dialog .jp-mod-accept", timeout=5_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    t_run = time.perf_counter()
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    cells = page.locator(".jp-Notebook .jp-CodeCell")
+    alone, column = cells.nth(1), cells.nth(2)
+    try:
+        expect_text(alone, "#version", "v1")
+        expect_text(column, "#version", "v1")
+    except Exception:
+        log("\n".join(console[-40:]))
+        raise
+    log(f"both outputs rendered {time.perf_counter() - t_run:.2f} s after run-all")
+    kc = second_client(lab)
+    try:
+        # rendered from Python's state, with _css applied inside the component
+        assert alone.locator("#count").inner_text() == "count=0 reply=0"
+        assert column.locator("#count").inner_text() == "count=5 reply=0"
+        assert alone.locator("#layout").inner_text() == "5/6/feat/false"
+        assert alone.locator("#count").evaluate("e => getComputedStyle(e).color") == "rgb(0, 128, 0)"
+        assert column.locator("#count").evaluate("e => getComputedStyle(e).color") == "rgb(0, 128, 0)"
+        assert column.locator("h2", has_text="in a column").count() == 1
+
+        # JS save_changes -> Python (read through the kernel); the observer's reply comes back to the page
+        alone.locator("#inc").click()
+        expect_text(alone, "#count", "count=1 reply=10")
+        assert evaluate(kc, "(a.count, a.reply)") == (1, 10)
+        column.locator("#inc").click()
+        expect_text(column, "#count", "count=6 reply=60")
+        assert evaluate(kc, "(b.count, b.reply)") == (6, 60)
+        assert evaluate(kc, "a.count") == 1  # the other widget is untouched
+
+        # a Python set (from another client of the kernel) reaches the page
+        execute(kc, "a.count = 41; b.blob = b'\\x05\\x06'")
+        expect_text(alone, "#count", "count=41 reply=410")
+        expect_text(column, "#blob", "[object DataView]:5,6")
+
+        # model.send with buffers reaches Python as bytes; the reply's buffers arrive as DataViews
+        alone.locator("#send").click()
+        expect_text(alone, "#custom", '{"echo":{"kind":"bytes"}}|[object DataView]:0,255;[object DataView]:3,2,1')
+        assert evaluate(kc, "a.messages") == [({"kind": "bytes"}, [b"\x01\x02\x03", b"\x09\x08"])]
+
+        # a Python send with buffers reaches msg:custom as DataViews
+        execute(kc, "b.send({'from': 'python'}, [b'ab', b'cde'])")
+        expect_text(column, "#custom", '{"from":"python"}|[object DataView]:97,98;[object DataView]:99,100,101')
+
+        # a binary field set in the page reaches Python as bytes
+        column.locator("#set-blob").click()
+        wait_for(lambda: evaluate(kc, "b.blob") == b"\x07\x07\x07")
+        assert evaluate(kc, "'initialize:function:true' in a.log") is True
+    finally:
+        kc.stop_channels()
+    bad = [line for line in console if line.startswith(("error", "pageerror")) or "[anywidget]" in line]
+    assert not bad, bad
