@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import time
 from types import ModuleType
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import core_comm
 
     rows: list[Row] = []
+    load_before = os.getloadavg()[0]  # other processes on a shared machine slow absolute times, not ratios
     for key in args.workload or sorted(WORKLOADS):
         start = time.perf_counter()
         result = _module(key).run(counts)
@@ -63,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"anywidget-core shown through {adapter} ({core_comm.why()}); ratio = how many times faster it is")
     print(notes(rows))
+    cpus = os.cpu_count()
+    print(f"- load average (1 min) on {cpus} CPUs: {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
     return 0
 
 
