@@ -1,13 +1,15 @@
 """The Panel host in a real notebook: JupyterLab (with the pyviz labextension) in headless Chromium.
 
-``pn.extension()``, then ``pn.panel(widget)`` in one cell and the widget inside ``pn.Column`` in another. In a
-notebook each output is a Bokeh root with a pyviz_comms comm: the page's events reach the kernel as comm
-messages, and Python's envelopes leave as ``push(doc, comm)`` right away. One JupyterLab server for the
+``pn.extension()``, then ``pn.panel(widget)`` in one cell, another widget inside ``pn.Column`` in a second, and the
+first widget again in ``pn.Row`` in a third. In a notebook each output is a Bokeh root with a pyviz_comms comm:
+the page's events reach the kernel as comm messages, and Python's envelopes leave as ``push(doc, comm)`` right
+away. One JupyterLab server for the
 module; a second kernel client on the same connection file reads kernel state and acts in Python.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
@@ -27,7 +29,7 @@ from jupyter_client.blocking.client import BlockingKernelClient
 HERE = Path(__file__).resolve().parent
 # The kernel-client helpers live beside the Jupyter tests (not a package): import them from their folder.
 sys.path.insert(0, str(HERE.parent / "jupyter"))
-from jupyter_kernel_util import evaluate, execute, kernel_env  # noqa: E402
+from jupyter_kernel_util import execute, kernel_env  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -45,6 +47,7 @@ a = Features()
 b = Features(count=5)"""
 ALONE = "pn.panel(a)"
 IN_COLUMN = 'pn.Column("## in a column", b)'
+AGAIN = "pn.Row(a)"  # the same widget in a second output: another Bokeh root, comm and front end
 
 
 def free_port() -> int:
@@ -79,7 +82,7 @@ def notebook(*sources: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("panel-lab")
-    (root / "p.ipynb").write_text(json.dumps(notebook(SETUP, ALONE, IN_COLUMN)))
+    (root / "p.ipynb").write_text(json.dumps(notebook(SETUP, ALONE, IN_COLUMN, AGAIN)))
     runtime = root / "runtime"
     port = free_port()
     server = subprocess.Popen(
@@ -135,6 +138,23 @@ def second_client(lab: dict[str, Any]) -> BlockingKernelClient:
     return kc
 
 
+def evaluate(kc: BlockingKernelClient, expr: str) -> Any:
+    """The value of a literal-able expression in the kernel, from the execute reply's user_expressions.
+
+    Not from a print: here a print's text once went missing right after the page's clicks (an empty stream).
+    pyviz_comms swaps ``sys.stdout`` for a StringIO while it handles a comm message, the likely cause.
+    """
+    msg_id = kc.execute("", silent=True, user_expressions={"value": expr})
+    deadline = time.monotonic() + 30
+    while True:
+        reply = kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+    result = reply["content"]["user_expressions"]["value"]
+    assert result["status"] == "ok", result
+    return ast.literal_eval(result["data"]["text/plain"])
+
+
 def expect_text(scope: Any, selector: str, expected: str) -> None:
     """Wait for ``selector`` (Playwright's CSS reaches into shadow roots) to show exactly ``expected``."""
     scope.locator(selector, has_text=expected).wait_for(timeout=TIMEOUT_MS)
@@ -153,14 +173,14 @@ def test_panel_widget_in_jupyterlab(lab: dict[str, Any], page: Any) -> None:
     t_run = time.perf_counter()
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     cells = page.locator(".jp-Notebook .jp-CodeCell")
-    alone, column = cells.nth(1), cells.nth(2)
+    alone, column, again = cells.nth(1), cells.nth(2), cells.nth(3)
     try:
-        expect_text(alone, "#version", "v1")
-        expect_text(column, "#version", "v1")
+        for output in (alone, column, again):
+            expect_text(output, "#version", "v1")
     except Exception:
         log("\n".join(console[-40:]))
         raise
-    log(f"both outputs rendered {time.perf_counter() - t_run:.2f} s after run-all")
+    log(f"three outputs rendered {time.perf_counter() - t_run:.2f} s after run-all")
     kc = second_client(lab)
     try:
         # rendered from Python's state, with _css applied inside the component
@@ -169,12 +189,15 @@ def test_panel_widget_in_jupyterlab(lab: dict[str, Any], page: Any) -> None:
         assert alone.locator("#layout").inner_text() == "5/6/feat/false"
         assert alone.locator("#count").evaluate("e => getComputedStyle(e).color") == "rgb(0, 128, 0)"
         assert column.locator("#count").evaluate("e => getComputedStyle(e).color") == "rgb(0, 128, 0)"
+        assert alone.locator("#count").evaluate("e => e.getRootNode() instanceof ShadowRoot")
         assert column.locator("h2", has_text="in a column").count() == 1
 
         # JS save_changes -> Python (read through the kernel); the observer's reply comes back to the page
         alone.locator("#inc").click()
         expect_text(alone, "#count", "count=1 reply=10")
+        expect_text(again, "#count", "count=1 reply=10")  # the widget's other output follows
         assert evaluate(kc, "(a.count, a.reply)") == (1, 10)
+        assert evaluate(kc, "(len(a.links), len(b.links))") == (2, 1)  # one link per output
         column.locator("#inc").click()
         expect_text(column, "#count", "count=6 reply=60")
         assert evaluate(kc, "(b.count, b.reply)") == (6, 60)
@@ -183,6 +206,7 @@ def test_panel_widget_in_jupyterlab(lab: dict[str, Any], page: Any) -> None:
         # a Python set (from another client of the kernel) reaches the page
         execute(kc, "a.count = 41; b.blob = b'\\x05\\x06'")
         expect_text(alone, "#count", "count=41 reply=410")
+        expect_text(again, "#count", "count=41 reply=410")
         expect_text(column, "#blob", "[object DataView]:5,6")
 
         # model.send with buffers reaches Python as bytes; the reply's buffers arrive as DataViews
@@ -193,6 +217,10 @@ def test_panel_widget_in_jupyterlab(lab: dict[str, Any], page: Any) -> None:
         # a Python send with buffers reaches msg:custom as DataViews
         execute(kc, "b.send({'from': 'python'}, [b'ab', b'cde'])")
         expect_text(column, "#custom", '{"from":"python"}|[object DataView]:97,98;[object DataView]:99,100,101')
+
+        # experimental.invoke: a request with a buffer, answered by Python with buffers
+        again.locator("#invoke").click()
+        expect_text(again, "#invoked", '{"y":42}|5,5')
 
         # a binary field set in the page reaches Python as bytes
         column.locator("#set-blob").click()
