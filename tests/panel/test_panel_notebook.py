@@ -23,8 +23,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import panel  # noqa: F401  # the kernel runs this interpreter: without Panel the test fails here, clearly
 import pytest
 from jupyter_client.blocking.client import BlockingKernelClient
+from jupyter_core.paths import jupyter_path
 
 HERE = Path(__file__).resolve().parent
 # The kernel-client helpers live beside the Jupyter tests (not a package): import them from their folder.
@@ -81,6 +83,9 @@ def notebook(*sources: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    # Panel outputs render in JupyterLab only through pyviz_comms' labextension (its mime renderer and comms)
+    pyviz = [Path(d) / "@pyviz" / "jupyterlab_pyviz" for d in jupyter_path("labextensions")]
+    assert any((d / "package.json").exists() for d in pyviz), "no @pyviz/jupyterlab_pyviz: pip install pyviz_comms"
     root = tmp_path_factory.mktemp("panel-lab")
     (root / "p.ipynb").write_text(json.dumps(notebook(SETUP, ALONE, IN_COLUMN, AGAIN)))
     runtime = root / "runtime"
@@ -177,9 +182,9 @@ def test_panel_widget_in_jupyterlab(lab: dict[str, Any], page: Any) -> None:
     try:
         for output in (alone, column, again):
             expect_text(output, "#version", "v1")
-    except Exception:
-        log("\n".join(console[-40:]))
-        raise
+    except Exception as exc:
+        outputs = "\n---\n".join(page.locator(".jp-OutputArea").all_inner_texts())
+        raise AssertionError(f"not rendered; outputs:\n{outputs}\nconsole:\n" + "\n".join(console[-40:])) from exc
     log(f"three outputs rendered {time.perf_counter() - t_run:.2f} s after run-all")
     kc = second_client(lab)
     try:
