@@ -1,19 +1,20 @@
-"""Workload 8: the standalone host in headless Chromium, one round trip at a time.
+"""Workload 8: a real browser (headless Chromium), one round trip at a time.
 
 The page's JS sets ``ping`` and calls ``save_changes()``; a Python observer answers by setting ``pong`` to the
 same number; the page stops the clock when ``change:pong`` fires with it. The loop runs inside the page
 (``performance.now()``), so Playwright's own IPC is not counted. p50 and p99 of the round trips are reported.
 
-There is no anywidget column: anywidget has no standalone host. Its only browser path is its front end in
-JupyterLab through a real ipykernel, which measures Jupyter's stack (jupyter_server's WebSocket, ipykernel's
-shell dispatch and busy/idle messages, about 1 ms per front-end message, research notes jupyter.md section 6)
-rather than the library, and workload 7c already times that kernel round trip for both libraries.
+8a/8b: anywidget-core's standalone host. anywidget has no standalone host, so these rows have no anywidget
+column. 8c/8d: both libraries in JupyterLab through one real ipykernel (:mod:`benchmarks.lab`), anywidget's
+front end rendering both, which is the comparable path anywidget has.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
+from typing import Any
 
 import anywidget_core as awc
 
@@ -35,8 +36,8 @@ ESM = "export default { render({ model, el }) { el.className = 'ping-pong'; el.t
 
 # Runs in the page: n sequential round trips, each timed from set+save_changes to the matching change:pong.
 ROUND_TRIPS_JS = """
-async ([modelId, n, start]) => {
-  const model = globalThis.anywidgetCorePage.runtime.model(modelId);
+async ([n, start]) => {
+  const model = MODEL;
   const times = [];
   for (let i = start; i < start + n; i++) {
     const t0 = performance.now();
@@ -59,6 +60,18 @@ async ([modelId, n, start]) => {
 """
 
 
+def round_trips_js(model: str) -> str:
+    """The page function timing round trips of the model that the JS expression ``model`` evaluates to."""
+    return ROUND_TRIPS_JS.replace("MODEL", model)
+
+
+def launch(playwright: Any) -> Any:
+    """Headless Debian Chromium (never a downloaded browser); fails if it is missing."""
+    if not os.path.exists(CHROMIUM):
+        raise SystemExit(f"workload 8 needs {CHROMIUM} (apt-get install chromium)")
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
 class PingPong(awc.Widget):
     _esm = ESM
     ping: int = 0
@@ -76,8 +89,6 @@ def measure(n: int, warmup: int) -> tuple[list[float], int]:
 
     from anywidget_core.hosts.standalone import serve
 
-    if not os.path.exists(CHROMIUM):
-        raise SystemExit(f"workload 8 needs {CHROMIUM} (apt-get install chromium)")
     widget = PingPong()
     replies = [0]
 
@@ -87,13 +98,14 @@ def measure(n: int, warmup: int) -> tuple[list[float], int]:
 
     widget.observe(reply, "ping")
     with serve({"pingpong": widget}, title="benchmark") as server, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(pw)
         try:
             page = browser.new_page()
             page.goto(server.url)
             page.wait_for_selector(".ping-pong", timeout=30_000)
-            page.evaluate(ROUND_TRIPS_JS, [widget.model_id, warmup, 1])
-            millis = page.evaluate(ROUND_TRIPS_JS, [widget.model_id, n, warmup + 1])
+            model = f"globalThis.anywidgetCorePage.runtime.model({json.dumps(widget.model_id)})"
+            page.evaluate(round_trips_js(model), [warmup, 1])
+            millis = page.evaluate(round_trips_js(model), [n, warmup + 1])
         finally:
             browser.close()
     if widget.pong != warmup + n or replies[0] != warmup + n:
@@ -102,21 +114,33 @@ def measure(n: int, warmup: int) -> tuple[list[float], int]:
     return [ms / 1000 for ms in millis], replies[0]
 
 
+def _rows(key_p50: str, key_p99: str, title: str, core: list[float], aw: list[float] | None) -> list[Row]:
+    rows = []
+    for key, name, stat in ((key_p50, "p50", statistics.median), (key_p99, "p99", _p99)):
+        rows.append(Row(key, f"{title}, {name}", stat(core), None if aw is None else stat(aw)))
+    return rows
+
+
+def _p99(values: list[float]) -> float:
+    return _percentile(values, 0.99)
+
+
 def run(counts: Counts) -> list[Row]:
+    from . import lab
+
     n = counts.n(500, 40)
     seconds, replies = measure(n, warmup=counts.n(50, 5))
-    p50, p99 = statistics.median(seconds), _percentile(seconds, 0.99)
-    rows = [
-        Row("8a", "browser: JS save_changes -> Python reply, p50", p50, None),
-        Row("8b", "browser: JS save_changes -> Python reply, p99", p99, None),
-    ]
+    rows = _rows("8a", "8b", "standalone host: JS save_changes -> Python reply", seconds, None)
     rows[0].notes.append(
         f"standalone host + headless Chromium ({CHROMIUM}), {n} sequential round trips timed in the page "
         f"(performance.now), {replies} observer replies in Python; min {min(seconds) * 1e3:.2f} ms, "
-        f"max {max(seconds) * 1e3:.2f} ms"
+        f"max {max(seconds) * 1e3:.2f} ms; no anywidget column: anywidget has no standalone host (8c/8d compare)"
     )
-    rows[0].notes.append(
-        "no anywidget column: anywidget has no standalone host; its browser path is JupyterLab + ipykernel, "
-        "which times Jupyter's stack (see 7c for the kernel round trip of both libraries)"
+    in_lab = lab.measure(counts.n(400, 40), rounds=counts.n(8, 2), warmup=counts.n(20, 3))
+    rows += _rows("8c", "8d", "JupyterLab + ipykernel: JS save_changes -> Python reply", in_lab["core"], in_lab["aw"])
+    rows[2].notes.append(
+        f"both libraries in one JupyterLab page and kernel, anywidget's front end for both, batches alternating; "
+        f"{len(in_lab['core'])} round trips each; min core {min(in_lab['core']) * 1e3:.2f} ms, "
+        f"anywidget {min(in_lab['aw']) * 1e3:.2f} ms; ANYWIDGET_COALESCE={os.environ.get('ANYWIDGET_COALESCE')}"
     )
     return rows

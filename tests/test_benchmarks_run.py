@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# Every workload's rows (7 = real ipykernel, 8 = standalone host in headless Chromium).
-EXPECTED_ROWS = ("1", "2", "3a", "3b", "4", "5", "6a", "6b", "7a", "7b", "7c", "8a", "8b")
-# anywidget has no standalone host, so workload 8 has no anywidget column (README says why).
+# Every workload's rows (7 = real ipykernel; 8 = headless Chromium: 8a/8b the standalone host, 8c/8d JupyterLab).
+EXPECTED_ROWS = ("1", "2", "3a", "3b", "4", "5", "6a", "6b", "7a", "7b", "7c", "8a", "8b", "8c", "8d")
+# anywidget has no standalone host, so 8a/8b have no anywidget column (README says why).
 CORE_ONLY = ("8a", "8b")
 NUMBER = r"\d+(\.\d+)?(e[+-]?\d+)?"
 VALUE = re.compile(rf"^{NUMBER} ?(s|ms|us|ns|k/s|/s)$")

@@ -1,0 +1,171 @@
+"""Workload 8, the comparison: both libraries in real JupyterLab through one real ipykernel, in headless Chromium.
+
+The same ESM runs in anywidget's front end (its labextension) for both: it hands the page its model, and the page
+times ping -> Python observer -> pong round trips exactly as :mod:`benchmarks.browser` does on the standalone
+host. Both widgets live in the same kernel and page, and their batches alternate, so both see the same noise.
+Here the host is Jupyter's stack (jupyter_server's WebSocket, ipykernel's shell dispatch and busy/idle, the
+front end's one-message-in-flight throttle), which the library's own work is a small part of.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from .browser import launch, round_trips_js
+
+# Imported by the notebook's kernel (the cell below); anywidget-core's widget goes through its Jupyter adapter.
+MODULE = '''\
+import anywidget
+import traitlets
+
+import anywidget_core as awc
+
+ESM = """
+export default {
+  render({ model, el }) {
+    const lib = model.get("lib");
+    el.className = "pingpong-" + lib;
+    el.textContent = lib;
+    (globalThis.__pingpong ??= {})[lib] = model;
+  },
+};
+"""
+
+
+class CorePingPong(awc.Widget):
+    _esm = ESM
+    lib: str = "core"
+    ping: int = 0
+    pong: int = 0
+
+
+class AwPingPong(anywidget.AnyWidget):
+    _esm = ESM
+    lib = traitlets.Unicode("aw").tag(sync=True)
+    ping = traitlets.Int(0).tag(sync=True)
+    pong = traitlets.Int(0).tag(sync=True)
+
+
+def pair():
+    core, aw = CorePingPong(), AwPingPong()
+    core.observe(lambda change: setattr(core, "pong", change.new), "ping")
+    aw.observe(lambda change: setattr(aw, "pong", change["new"]), names="ping")
+    return core, aw
+'''
+
+CELL = "from pingpong_bench import pair\ncore, aw = pair()\ndisplay(core, aw)"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def jupyterlab(root: Path) -> Iterator[str]:
+    """A JupyterLab server on loopback serving ``root`` (no token: loopback only, killed on exit)."""
+    port = _free_port()
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True",
+            f"--LabServerApp.workspaces_dir={root / 'ws'}",
+            "--allow-root",
+        ],
+        env=env,
+        cwd=root,
+        stdout=open(root / "server.log", "w"),  # noqa: SIM115  # closed with the process
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited: {(root / 'server.log').read_text()[-2000:]}")
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("JupyterLab did not start in 90 s") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+
+
+def measure(n: int, rounds: int, warmup: int) -> dict[str, list[float]]:
+    """Round-trip seconds per library: ``rounds`` alternating batches of ``n // rounds`` after a warm-up."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="awc-bench-lab-") as tmp:
+        root = Path(tmp)
+        (root / "pingpong_bench.py").write_text(MODULE)
+        cell: dict[str, object] = {
+            "cell_type": "code",
+            "id": "c1",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+        }
+        notebook = {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "cells": [{**cell, "source": CELL}],
+        }
+        (root / "bench.ipynb").write_text(json.dumps(notebook))
+        with jupyterlab(root) as url, sync_playwright() as pw:
+            browser = launch(pw)
+            try:
+                page = browser.new_page()
+                page.goto(f"{url}/lab/tree/bench.ipynb")
+                page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=90_000)
+                with contextlib.suppress(Exception):  # Lab may ask which kernel; the preselected python3 is right
+                    page.click(".jp-Dialog .jp-mod-accept", timeout=5_000)
+                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+                page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+                page.wait_for_function("globalThis.__pingpong?.core && globalThis.__pingpong?.aw", timeout=90_000)
+                seconds: dict[str, list[float]] = {"core": [], "aw": []}
+                start = {"core": 1, "aw": 1}
+                batch = max(1, n // rounds)
+                for round_ in range(rounds + 1):  # round 0 is the warm-up
+                    for lib in ("core", "aw") if round_ % 2 == 0 else ("aw", "core"):
+                        count = warmup if round_ == 0 else batch
+                        millis = page.evaluate(round_trips_js(f"globalThis.__pingpong.{lib}"), [count, start[lib]])
+                        start[lib] += count
+                        if round_:
+                            seconds[lib].extend(ms / 1000 for ms in millis)
+            finally:
+                browser.close()
+    return seconds
