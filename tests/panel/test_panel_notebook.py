@@ -231,6 +231,22 @@ def test_panel_widget_in_jupyterlab(lab: dict[str, Any], page: Any) -> None:
         column.locator("#set-blob").click()
         wait_for(lambda: evaluate(kc, "b.blob") == b"\x07\x07\x07")
         assert evaluate(kc, "'initialize:function:true' in a.log") is True
+
+        # Re-running a cell replaces its output with a new root; the old root's view stays in Python until Panel
+        # cleans it up. That cleanup is the "delete" event jupyterlab_pyviz sends on its own comm, which this
+        # JupyterLab never opens (no hv-extension-comm reaches the kernel), so Python delivers that event here,
+        # through Panel's real handler: the adapter must then close the old view's link and keep the others.
+        page.evaluate("() => { const nb = jupyterapp.shell.currentWidget.content; nb.activeCellIndex = 1; }")
+        page.evaluate("() => jupyterapp.commands.execute('notebook:run-cell')")
+        views = "[r for r, v in pn.state._views.items() if getattr(v[0], 'widget', None) is a]"
+        wait_for(lambda: len(evaluate(kc, views)) == 2)  # the replaced output and the new one (the Row is not)
+        expect_text(alone, "#count", "count=41 reply=410")
+        assert evaluate(kc, "len(a.links)") == 3  # the replaced output, the new one, the Row
+        execute(kc, f"pn.extension._process_comm_msg({{'event_type': 'delete', 'id': {views}[0]}})")
+        assert evaluate(kc, "len(a.links)") == 2
+        alone.locator("#inc").click()
+        expect_text(again, "#count", "count=42 reply=420")
+        assert evaluate(kc, "(a.count, a.reply)") == (42, 420)
     finally:
         kc.stop_channels()
     bad = [line for line in console if line.startswith(("error", "pageerror")) or "[anywidget]" in line]
