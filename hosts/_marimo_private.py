@@ -137,11 +137,13 @@ def _manager() -> Any:
 
 
 def esm_from_spec(spec: dict[str, Any]) -> str:
-    """The ``_esm`` text behind an EsmSpec: outside a kernel marimo inlines it as a data URL."""
+    """The ``_esm`` text behind an EsmSpec: outside a kernel marimo inlines it as a data URL. Its media type is
+    whatever Python's ``mimetypes`` says for ``.js`` at the time, which changes once another library (Panel's
+    Tornado, for one) registers ``application/javascript``."""
     url = str(spec.get("url", ""))
-    prefix = "data:text/javascript;base64,"
-    if url.startswith(prefix):
-        return base64.b64decode(url[len(prefix) :]).decode("utf-8")
+    head, sep, payload = url.partition(",")
+    if sep and head in ("data:text/javascript;base64", "data:application/javascript;base64"):
+        return base64.b64decode(payload).decode("utf-8")
     return url
 
 
