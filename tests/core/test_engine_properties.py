@@ -72,3 +72,45 @@ def test_arbitrary_messages_never_raise_or_corrupt_state(stream: list[tuple[Any,
     fe.deliver({"method": "update", "state": {"n": 41}})
     assert w.n == 41
     assert fe.take()[-1].data == {"method": "echo_update", "state": {"n": 41}, "buffer_paths": []}
+
+
+# ---------------------------------------------------------------------------- the fast path agrees with the full one
+
+_plain_values = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5)
+_any_values = st.recursive(
+    _plain_values,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=5,
+)
+_state_keys = st.sampled_from(["n", "label", "points", "_secret", "unknown"]) | st.integers() | st.none()
+_near_plain = st.builds(
+    lambda method, state, extra, drop: {
+        k: v for k, v in {"method": method, "state": state, **extra}.items() if k not in drop
+    },
+    st.sampled_from(["update", "custom", "bogus", None]),
+    st.dictionaries(_state_keys, _any_values, max_size=4) | _any_values,
+    st.dictionaries(st.sampled_from(["buffer_paths", "content", "x"]), _any_values | st.just([]), max_size=2),
+    st.sets(st.sampled_from(["state", "method"]), max_size=1),
+)
+_buffer_args = st.sampled_from([[], (), None, [b"x"], "ab"])
+_limits = st.builds(awc.Limits, max_depth=st.integers(0, 3), max_keys=st.integers(0, 5))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_near_plain, _buffer_args, _limits)
+def test_plain_update_fast_path_decides_like_the_full_path(data: Any, buffers: Any, limits: Any) -> None:
+    """The one-pass path for plain scalar updates must give the same event (or rejection) as the general one."""
+    from unittest import mock
+
+    from anywidget_core import connection
+    from anywidget_core.connection import Connection, Phase
+
+    def receive(fast: bool) -> str:
+        engine = Connection(Target._schema, limits)
+        engine.phase = Phase.OPEN
+        if fast:
+            return repr(engine.receive(copy.deepcopy(data), buffers))
+        with mock.patch.object(connection, "_plain_update_state", lambda *args: None):
+            return repr(engine.receive(copy.deepcopy(data), buffers))
+
+    assert receive(fast=True) == receive(fast=False)
