@@ -10,6 +10,7 @@ class Counter(awc.Widget):
 from .connection import Limits
 from .errors import ErrorCode, ProtocolError, ValidationError
 from .fields import field
+from .invoke import command
 from .messages import PROTOCOL_VERSION
 from .widget import Change, Widget
 
@@ -24,5 +25,6 @@ __all__ = [
     "ValidationError",
     "Widget",
     "__version__",
+    "command",
     "field",
 ]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import msgspec
 
+from . import invoke
 from .assets import DEFAULT_ESM, Asset
 from .buffers import as_buffer
 from .connection import DEFAULT_LIMITS, Connection, Limits
@@ -64,6 +65,7 @@ class Widget:
     _schema: ClassVar[Schema] = Schema({})
     _assets: ClassVar[dict[str, Asset]] = {}
     _child_fields: ClassVar[tuple[str, ...]] = ()
+    _commands: ClassVar[dict[str, Callable[..., Any]]] = {}
     _by_model_id: ClassVar[weakref.WeakValueDictionary[str, Widget]] = weakref.WeakValueDictionary()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -75,6 +77,7 @@ class Widget:
         cls._fields = fields
         cls._schema = Schema(fields)
         cls._child_fields = tuple(n for n, f in fields.items() if _mentions_widget(_annotation(f)))
+        cls._commands = invoke.commands_of(cls)
         assets = {"_esm": Asset(cls._esm, cls.__module__)}
         if cls._css is not None:
             assets["_css"] = Asset(cls._css, cls.__module__)
@@ -241,6 +244,9 @@ class Widget:
             self._call(handler, (change,), propagate)
 
     def _dispatch_custom(self, content: Any, buffers: list[memoryview]) -> None:
+        if self._commands and invoke.is_request(content):  # experimental.invoke: answered, not dispatched
+            self._call(invoke.answer, (self, self._commands.get(content["name"]), content, buffers), propagate=False)
+            return
         for handler in list(self._msg_handlers):
             self._call(handler, (self, content, buffers), propagate=False)
 

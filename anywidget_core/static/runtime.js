@@ -420,7 +420,10 @@ class ModelRecord {
   takeInvokeReply(data, buffers) {
     const content = data.content;
     if (data.method !== "custom" || !isPlainObject(content) || content.kind !== "anywidget-command-response") return;
-    this.invokes.get(content.id)?.resolve([content.response, buffers]);
+    const pending = this.invokes.get(content.id);
+    // anywidget-core's Python answers a failed or unknown command with `error`, so the caller need not time out
+    if (typeof content.error === "string") pending?.reject(new Error(content.error));
+    else pending?.resolve([content.response, buffers]);
   }
 
   invoke(name, msg, { buffers = [], signal, timeout = INVOKE_TIMEOUT_MS } = {}) {

@@ -139,20 +139,17 @@ def features_class(esm: Path | str) -> type[awc.Widget]:
             self.observe(self._answer, names=["count"])
             self.on_msg(self._message)
 
+        @awc.command
+        def double(self, msg: Any, buffers: list[memoryview]) -> tuple[Any, list[bytes]]:
+            """What the page's experimental.invoke("double", ...) calls."""
+            return {"y": msg["x"] * 2}, [bytes(b) * 2 for b in buffers]
+
         def _answer(self, change: Any) -> None:
             self.reply = change.new * 10
 
         def _message(self, widget: Any, content: Any, buffers: list[memoryview]) -> None:
             if isinstance(content, dict) and "log" in content:
                 self.log.append(content["log"])
-            elif isinstance(content, dict) and content.get("kind") == "anywidget-command":
-                # experimental.invoke: answer with the response message anywidget's front end waits for
-                reply = {
-                    "id": content["id"],
-                    "kind": "anywidget-command-response",
-                    "response": {"y": content["msg"]["x"] * 2},
-                }
-                self.send(reply, [bytes(b) * 2 for b in buffers])
             else:
                 self.messages.append((content, [bytes(b) for b in buffers]))
                 self.send({"echo": content}, [b"\x00\xff", bytes(buffers[0])[::-1]] if buffers else [])
