@@ -66,8 +66,11 @@ class PanelProbe(Probe):
         return received
 
     def disconnect(self) -> None:
-        """The session ends: Panel cleans the root up, which closes this view's links."""
+        """The session ends: what Panel does then (``Viewable._server_destroy``), which closes this view's links."""
+        from panel.io.state import state
+
         self.view._cleanup(self.model)
+        state._views.pop(self.model.ref["id"], None)
 
 
 class PanelHost(Host):

@@ -213,13 +213,18 @@ def test_close_from_front_end(kc: BlockingKernelClient) -> None:
     assert comm_msgs(iopub) == []
 
 
-def test_collected_widget_closes_its_comm(kc: BlockingKernelClient) -> None:
-    iopub = execute(kc, "w3 = Counter(); display(w3)")
+def test_a_displayed_widget_without_a_reference_stays_until_closed(kc: BlockingKernelClient) -> None:
+    iopub = execute(kc, "display(Counter(value=5))")
     model_id = comm_msgs(iopub, "comm_open")[0]["content"]["comm_id"]
-    iopub = execute(kc, "del w3; import gc; gc.collect()")
+    iopub = execute(kc, "import gc; gc.collect()")
+    assert comm_msgs(iopub) == []  # still open: the page keeps working with it
+    manager = "__import__('comm').get_comm_manager()"
+    shown = f"[w for w in Counter.instances() if w.model_id == '{model_id}']"
+    assert evaluate(kc, f"[w.value for w in {shown}]") == [5]
+    iopub = execute(kc, f"{shown}[0].close(); gc.collect()")
     (closed,) = comm_msgs(iopub)
     assert closed["msg_type"] == "comm_close" and closed["content"]["comm_id"] == model_id
-    assert evaluate(kc, f"'{model_id}' in __import__('comm').get_comm_manager().comms") is False
+    assert evaluate(kc, f"'{model_id}' in {manager}.comms") is False
 
 
 def test_control_comm_restores_models(kc: BlockingKernelClient, shown: dict[str, Any]) -> None:

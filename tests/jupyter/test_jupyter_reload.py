@@ -113,8 +113,8 @@ def test_watcher_holds_widgets_weakly_and_stops(tmp_path: Path) -> None:
     widget: Any = cls()
     probe = JupyterHost().probe(widget)
     assert reload.reloader().running
-    probe.link = None  # type: ignore[assignment]  # the probe's own reference
-    del widget
+    widget.close()  # an open comm keeps its widget alive; a closed one lets it go, and the watcher with it
+    del widget, probe  # the probe (a front end) holds the comm it recorded
     gc.collect()
     deadline = time.monotonic() + WAIT
     while reload.reloader().running and time.monotonic() < deadline:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -121,15 +122,20 @@ def test_children_are_opened_before_the_parent(kernel_comms: list[Any]) -> None:
         w.close()
 
 
-def test_collected_widget_closes_its_comm(kernel_comms: list[Any]) -> None:
+def test_a_shown_widget_lives_while_its_comm_is_open_and_close_releases_it(kernel_comms: list[Any]) -> None:
+    """``display(Counter())`` keeps no reference, yet the widget must keep working (as ipywidgets does)."""
     widget = Counter()
     widget._repr_mimebundle_()
-    model_id = widget.model_id
-    assert model_id in comm.get_comm_manager().comms
+    model_id, ref = widget.model_id, weakref.ref(widget)
     del widget
+    gc.collect()
+    assert ref() is not None and model_id in comm.get_comm_manager().comms
+    assert "comm_close" not in [m[0] for m in kernel_comms]
+    ref().close()  # type: ignore[union-attr]
     gc.collect()
     assert ("comm_close", model_id) in [(m[0], m[1]) for m in kernel_comms]
     assert model_id not in comm.get_comm_manager().comms
+    assert ref() is None
 
 
 def test_comm_without_kernel_sends_nothing(kernel_comms: list[Any]) -> None:

@@ -23,9 +23,7 @@ from .hostile import EXAMPLES, FIELDS, ErrorLog, Tally, Target, check_error, err
 
 HOSTS = sorted(available_hosts())
 # Found by this suite, reported to the host's owner; the leak check still runs and reports it as xfail.
-KNOWN_LEAKS = {
-    "panel": "a closed, disconnected Panel view stays in panel.io.state._views and keeps its widget alive",
-}
+KNOWN_LEAKS: dict[str, str] = {}
 
 
 def _settings() -> settings:
