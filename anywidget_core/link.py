@@ -7,7 +7,6 @@ with what its front end sent, and the link does the rest through the sans-IO :cl
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,12 +20,11 @@ from .connection import (
     StateChanged,
     StateRequested,
 )
+from .errors import logger
 from .messages import Close, Message, Update
 
 if TYPE_CHECKING:
     from .widget import Widget
-
-log = logging.getLogger("anywidget_core")
 
 
 class Transport(Protocol):
@@ -74,7 +72,7 @@ class Link:
             self._receive(data, buffers)
         except Exception:
             # repr, not the widget: a kept log record (a test's capture, a buffering handler) must not pin it
-            log.exception("anywidget_core: error while handling a front-end message for %s", repr(self.widget))
+            logger().exception("anywidget_core: error while handling a front-end message for %s", repr(self.widget))
 
     def _receive(self, data: Any, buffers: Sequence[Any]) -> None:
         event = self.connection.receive(data, buffers)
@@ -90,7 +88,9 @@ class Link:
         elif isinstance(event, Closed):
             widget._drop_link(self)
         elif isinstance(event, Rejected):
-            log.warning("anywidget_core: rejected a front-end message for %s: %s", repr(widget), event.error.message)
+            logger().warning(
+                "anywidget_core: rejected a front-end message for %s: %s", repr(widget), event.error.message
+            )
             if event.frame is not None and self.transport is not None:
                 self.transport.send(*event.frame)
 
@@ -104,4 +104,4 @@ class Link:
             try:
                 self.transport.close()
             except Exception:
-                log.exception("anywidget_core: error while closing a transport")
+                logger().exception("anywidget_core: error while closing a transport")

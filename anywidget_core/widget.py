@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 import threading
@@ -19,7 +18,7 @@ from . import invoke
 from .assets import DEFAULT_ESM, Asset
 from .buffers import as_buffer
 from .connection import DEFAULT_LIMITS, Connection, Limits
-from .errors import ValidationError
+from .errors import ValidationError, logger
 from .fields import Field, _enc_hook, _mentions_widget, collect_fields
 from .link import Link, Transport
 from .messages import Custom, EchoUpdate, Frame, Open, Update
@@ -27,8 +26,6 @@ from .schema import Schema
 
 if TYPE_CHECKING:
     import asyncio
-
-log = logging.getLogger("anywidget_core")
 
 # anywidget's front end (the "anywidget" npm module) accepts models naming this version range.
 ANYWIDGET_MODULE_VERSION = "~0.11.*"
@@ -260,7 +257,7 @@ class Widget:
         except Exception:
             if propagate:
                 raise
-            log.exception("anywidget_core: handler %r failed", handler)
+            logger().exception("anywidget_core: handler %r failed", handler)
 
     def _schedule(self, awaitable: Any) -> None:
         import asyncio  # only widgets with async handlers pay for importing it
@@ -291,7 +288,7 @@ class Widget:
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("anywidget_core: async handler failed", exc_info=task.exception())
+            logger().error("anywidget_core: async handler failed", exc_info=task.exception())
 
     # ------------------------------------------------------------------ links (used by host adapters)
 
