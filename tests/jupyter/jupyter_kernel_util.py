@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import queue
+import signal
+import subprocess
 import sys
 import textwrap
 import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from jupyter_client.blocking.client import BlockingKernelClient
@@ -79,3 +86,76 @@ def summarize(msg: dict[str, Any]) -> str:
     sizes = [len(bytes(b)) for b in msg.get("buffers", [])]
     extra = f" target={content.get('target_name')} metadata={msg['metadata']}" if msg["msg_type"] == "comm_open" else ""
     return f"{msg['msg_type']} {content.get('comm_id', '')[:8]}{extra} data={data} buffers={sizes}"
+
+
+# ------------------------------------------------------------------------------------ a real JupyterLab server
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def jupyterlab(root: Path, **env: str) -> Iterator[str]:
+    """A JupyterLab server on loopback serving ``root`` (no token: loopback only); yields its URL.
+
+    Kernel connection files go to ``root/runtime`` (see :func:`second_client`); ``env`` adds variables for the
+    server and its kernels. The whole process group is killed on exit.
+    """
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True",
+            f"--LabServerApp.workspaces_dir={root / 'ws'}",
+            "--allow-root",
+        ],
+        env=kernel_env(JUPYTER_RUNTIME_DIR=str(root / "runtime"), **env),
+        cwd=root,
+        stdout=open(root / "server.log", "w"),  # noqa: SIM115  # closed with the process
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, (root / "server.log").read_text()
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=1)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "JupyterLab did not start"
+                time.sleep(0.1)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+
+
+def second_client(url: str, root: Path) -> BlockingKernelClient:
+    """A client of the one kernel the JupyterLab at ``url`` (serving ``root``) runs, beside the page's."""
+    with urllib.request.urlopen(f"{url}/api/kernels") as response:
+        (kernel,) = json.load(response)
+    kc = BlockingKernelClient(connection_file=str(root / "runtime" / f"kernel-{kernel['id']}.json"))
+    kc.load_connection_file()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=30)
+    return kc

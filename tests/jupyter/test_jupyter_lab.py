@@ -8,19 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from jupyter_client.blocking.client import BlockingKernelClient
-from jupyter_kernel_util import evaluate, execute, kernel_env
+from jupyter_kernel_util import evaluate, execute, jupyterlab, second_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -74,12 +68,6 @@ c.on_msg(lambda w, content, buffers: got.append((content, [bytes(b) for b in buf
 c"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def log(*args: Any) -> None:
     print(*args, file=sys.stderr, flush=True)
 
@@ -101,62 +89,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         ],
     }
     (root / "t.ipynb").write_text(json.dumps(notebook))
-    port = _free_port()
-    runtime = root / "runtime"
-    env = kernel_env(ANYWIDGET_HMR="1", JUPYTER_RUNTIME_DIR=str(runtime))
     start = time.perf_counter()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            f"--port={port}",
-            "--ServerApp.ip=127.0.0.1",
-            "--IdentityProvider.token=",
-            "--ServerApp.password=",
-            "--ServerApp.disable_check_xsrf=True",
-            f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True",
-            f"--LabServerApp.workspaces_dir={root / 'ws'}",
-            "--allow-root",
-        ],
-        env=env,
-        cwd=root,
-        stdout=open(root / "server.log", "w"),  # noqa: SIM115  # closed with the process
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, (root / "server.log").read_text()
-            try:
-                urllib.request.urlopen(f"{url}/api/status", timeout=1)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "JupyterLab did not start"
-                time.sleep(0.1)
+    with jupyterlab(root, ANYWIDGET_HMR="1") as url:
         log(f"jupyter lab up in {time.perf_counter() - start:.2f} s")
-        yield {"url": url, "root": root, "runtime": runtime, "value_file": value_file, "started": start}
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
-
-
-def _second_client(lab: dict[str, Any]) -> BlockingKernelClient:
-    with urllib.request.urlopen(f"{lab['url']}/api/kernels") as response:
-        (kernel,) = json.load(response)
-    kc = BlockingKernelClient(connection_file=str(lab["runtime"] / f"kernel-{kernel['id']}.json"))
-    kc.load_connection_file()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=30)
-    return kc
+        yield {"url": url, "root": root, "value_file": value_file, "started": start}
 
 
 def _wait_until(check: Any, timeout: float = 15.0) -> Any:
@@ -187,7 +123,7 @@ def test_widget_in_jupyterlab(lab: dict[str, Any], page: Any) -> None:
     assert button.text_content() == "count=0 bytes=3"
     assert button.evaluate("b => getComputedStyle(b).color") == "rgb(0, 128, 0)"
 
-    kc = _second_client(lab)
+    kc = second_client(lab["url"], lab["root"])
     try:
         # browser -> Python: a click sets the value and sends a custom message with a buffer
         t = time.perf_counter()

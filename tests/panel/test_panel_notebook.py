@@ -12,13 +12,8 @@ from __future__ import annotations
 import ast
 import contextlib
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +26,7 @@ from jupyter_core.paths import jupyter_path
 HERE = Path(__file__).resolve().parent
 # The kernel-client helpers live beside the Jupyter tests (not a package): import them from their folder.
 sys.path.insert(0, str(HERE.parent / "jupyter"))
-from jupyter_kernel_util import execute, kernel_env  # noqa: E402
+from jupyter_kernel_util import execute, jupyterlab, second_client  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -50,12 +45,6 @@ b = Features(count=5)"""
 ALONE = "pn.panel(a)"
 IN_COLUMN = 'pn.Column("## in a column", b)'
 AGAIN = "pn.Row(a)"  # the same widget in a second output: another Bokeh root, comm and front end
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def log(*args: Any) -> None:
@@ -88,59 +77,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     assert any((d / "package.json").exists() for d in pyviz), "no @pyviz/jupyterlab_pyviz: pip install pyviz_comms"
     root = tmp_path_factory.mktemp("panel-lab")
     (root / "p.ipynb").write_text(json.dumps(notebook(SETUP, ALONE, IN_COLUMN, AGAIN)))
-    runtime = root / "runtime"
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            f"--port={port}",
-            "--ServerApp.ip=127.0.0.1",
-            "--IdentityProvider.token=",
-            "--ServerApp.password=",
-            "--ServerApp.disable_check_xsrf=True",
-            f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True",
-            f"--LabServerApp.workspaces_dir={root / 'ws'}",
-            "--allow-root",
-        ],
-        env=kernel_env(JUPYTER_RUNTIME_DIR=str(runtime)),
-        cwd=root,
-        stdout=open(root / "server.log", "w"),  # noqa: SIM115  # closed with the process
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, (root / "server.log").read_text()
-            try:
-                urllib.request.urlopen(f"{url}/api/status", timeout=1)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "JupyterLab did not start"
-                time.sleep(0.1)
-        yield {"url": url, "root": root, "runtime": runtime}
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
-
-
-def second_client(lab: dict[str, Any]) -> BlockingKernelClient:
-    with urllib.request.urlopen(f"{lab['url']}/api/kernels") as response:
-        (kernel,) = json.load(response)
-    kc = BlockingKernelClient(connection_file=str(lab["runtime"] / f"kernel-{kernel['id']}.json"))
-    kc.load_connection_file()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=30)
-    return kc
+    with jupyterlab(root) as url:
+        yield {"url": url, "root": root}
 
 
 def evaluate(kc: BlockingKernelClient, expr: str) -> Any:
@@ -186,7 +124,7 @@ def test_panel_widget_in_jupyterlab(lab: dict[str, Any], page: Any) -> None:
         outputs = "\n---\n".join(page.locator(".jp-OutputArea").all_inner_texts())
         raise AssertionError(f"not rendered; outputs:\n{outputs}\nconsole:\n" + "\n".join(console[-40:])) from exc
     log(f"three outputs rendered {time.perf_counter() - t_run:.2f} s after run-all")
-    kc = second_client(lab)
+    kc = second_client(lab["url"], lab["root"])
     try:
         # rendered from Python's state, with _css applied inside the component
         assert alone.locator("#count").inner_text() == "count=0 reply=0"
