@@ -7,12 +7,11 @@ updates past its budget, so what the client gets is few, in order, and ends with
 
 from __future__ import annotations
 
-import os
-import queue
 import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,38 +22,16 @@ from anywidget_core import Widget
 from anywidget_core.hosts import jupyter_coalesce
 from anywidget_core.hosts.jupyter import JupyterHost
 
+# The kernel-client helpers live beside the Jupyter tests (not a package): import them from their folder.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "jupyter"))
+from jupyter_kernel_util import execute, kernel_env, until_idle
+
 N = 20_000
-
-
-def _until_idle(kc: BlockingKernelClient, parent: str, timeout: float = 60) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            msg = kc.get_iopub_msg(timeout=0.5)
-        except queue.Empty:
-            continue
-        if msg["parent_header"].get("msg_id") != parent:
-            continue
-        out.append(msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            return out
-    raise TimeoutError(f"no idle for {parent} (lost on IOPub?); got {len(out)} messages")
-
-
-def _execute(kc: BlockingKernelClient, code: str) -> list[dict[str, Any]]:
-    msg_id = kc.execute(textwrap.dedent(code))
-    iopub = _until_idle(kc, msg_id)
-    errors = [m["content"] for m in iopub if m["msg_type"] == "error"]
-    assert not errors, errors[0]["traceback"]
-    return iopub
 
 
 @pytest.fixture(scope="module")
 def kc() -> Iterator[BlockingKernelClient]:
-    bindir = os.path.dirname(sys.executable)
-    env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
-    km, client = start_new_kernel(kernel_name="python3", env=env)
+    km, client = start_new_kernel(kernel_name="python3", env=kernel_env())
     try:
         yield client
     finally:
@@ -64,7 +41,7 @@ def kc() -> Iterator[BlockingKernelClient]:
 
 @pytest.mark.timeout(180)
 def test_burst_reaches_a_slow_kernel_client_as_the_final_state(kc: BlockingKernelClient) -> None:
-    iopub = _execute(
+    iopub = execute(
         kc,
         """
         import anywidget_core as awc
@@ -75,6 +52,7 @@ def test_burst_reaches_a_slow_kernel_client_as_the_final_state(kc: BlockingKerne
         w = Burst()
         display(w)
         """,
+        timeout=60,
     )
     (opened,) = [m for m in iopub if m["msg_type"] == "comm_open"]
     comm_id = opened["content"]["comm_id"]
@@ -93,7 +71,7 @@ def test_burst_reaches_a_slow_kernel_client_as_the_final_state(kc: BlockingKerne
     reply = kc.get_shell_msg(timeout=120)
     assert reply["content"]["status"] == "ok", reply["content"]
     time.sleep(1.0)  # the client is busy: the kernel's output queues up on IOPub meanwhile
-    iopub = _until_idle(kc, msg_id)  # a lost idle would time out here
+    iopub = until_idle(kc, msg_id, 60)  # a lost idle would time out here
     msgs = [m for m in iopub if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == comm_id]
     datas = [m["content"]["data"] for m in msgs]
     values = [d["state"]["value"] for d in datas if d["method"] == "update" and "value" in d["state"]]
