@@ -63,6 +63,9 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
     ) -> Model:
         model = super()._get_model(doc, root, parent, comm)
         ref = (root or model).ref["id"]
+        previous = self._channels.get(ref)
+        if previous is not None:  # a new model for the same root replaces the old view, and its front end
+            previous.close_links()
         self._channels[ref] = Channel(self.widget, lambda envelope: self._emit(ref, envelope))
         return model
 

@@ -169,6 +169,14 @@ def test_cleanup_of_a_root_closes_its_links_only() -> None:
     assert methods(second.take()) == ["open", "update"]
 
 
+def test_a_new_model_for_the_same_root_replaces_the_old_views_links() -> None:
+    widget = Layoutish()
+    front = PanelHost().probe(widget)
+    assert len(widget.links) == 1
+    front.view._get_model(front.document, front.model)  # Panel rebuilt the component's model in that root
+    assert not widget.links
+
+
 def test_python_close_reaches_the_view() -> None:
     widget = Layoutish()
     front = PanelHost().probe(widget)
