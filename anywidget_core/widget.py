@@ -298,12 +298,15 @@ class Widget:
         open_transport: Callable[[Frame], Transport],
         open_child: Callable[[Widget], None] | None = None,
         limits: Limits | None = None,
+        keep_pending: bool = False,
     ) -> Link:
         """Show this widget on a transport; returns the existing link if ``key`` is already connected.
 
         ``open_transport`` receives the ``open`` frame (full state) and returns the transport; messages
-        sent before the widget was shown follow it. ``open_child`` is asked to show child widgets first,
-        since a front end resolves ``anywidget:<id>`` references to models it already has.
+        sent before the widget was shown follow it; with ``keep_pending`` they stay queued for the next front end
+        too (a snapshot, such as a static export, must not take them from the first live one). ``open_child`` is
+        asked to show child widgets first, since a front end resolves ``anywidget:<id>`` references to models it
+        already has.
         """
         with self._lock:
             link = self._links.get(key)
@@ -317,9 +320,10 @@ class Widget:
             frame = link.connection.send(Open(state=state, buffer_paths=paths), buffers)
             link.transport = open_transport(frame)
             self._links[key] = link
-            while self._pending:
-                content, views = self._pending.popleft()
+            for content, views in list(self._pending):
                 link.deliver(Custom(content=content), views)
+            if not keep_pending:
+                self._pending.clear()
             return link
 
     @property

@@ -55,7 +55,7 @@ def snapshot(widgets: Widgets) -> tuple[dict[str, Widget], list[dict[str, Any]]]
             recorder.send({"method": "open", **frame.data}, frame.buffers)
             return recorder
 
-        link = widget.connect(key, open_transport, open_child=show)
+        link = widget.connect(key, open_transport, open_child=show, keep_pending=True)
         links[id(link)] = link
 
     for widget in shown.values():

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from anywidget_core.host import MemoryHost
 from anywidget_core.hosts.static import snapshot, to_html
 
 from .widgets import Box, Echo, counter_class
@@ -95,6 +96,9 @@ def test_pending_messages_are_replayed() -> None:
     _, frames = snapshot(echo)
     custom = {"method": "custom", "content": {"kind": "early"}}
     assert frames[-1] == {"model_id": echo.model_id, "data": custom, "buffers": ["AQ=="]}
+    # the export only copied them: the first live front end still gets them after its open
+    live = MemoryHost().probe(echo)
+    assert [(r.data, r.buffers) for r in live.take()][1:] == [(custom, [b"\x01"])]
 
 
 def test_remote_esm_is_flagged() -> None:
