@@ -2,7 +2,8 @@
 
 A Panel view (one Bokeh root of the component: one browser session, one notebook output) is one front end.
 It talks in envelopes ``{"model_id", "data", "buffers"}`` carried by Bokeh events; ``model_id`` null is about
-the view itself. The view says ``ready`` when its runtime listens (and again if Panel re-renders it); each
+the view itself. The view's envelopes also carry ``gen`` and ``seq``, so they are handled in the order sent
+(see ``ordering.py``). The view says ``ready`` when its runtime listens (and again if Panel re-renders it); each
 ``ready`` starts the view afresh: its old links are closed, the widget is opened again with its current state
 (children first), and the view is told which model to ``display``.
 
@@ -20,11 +21,13 @@ from anywidget_core.errors import ErrorCode
 from anywidget_core.link import Link
 from anywidget_core.messages import Error, Frame, to_frame
 
+from .ordering import InOrder
+
 log = logging.getLogger("anywidget_core.panel")
 
 Envelope = dict[str, Any]
 MAX_ID_IN_ERROR = 80  # how much of an unknown model id an error message quotes
-ENVELOPE_KEYS = frozenset({"model_id", "data", "buffers"})
+ENVELOPE_KEYS = frozenset({"model_id", "data", "buffers", "gen", "seq"})
 
 
 class Channel:
@@ -34,11 +37,20 @@ class Channel:
         self.widget = widget
         self.emit = emit
         self.links: dict[str, Link] = {}
+        self._in_order: InOrder[Envelope] = InOrder(self._dispatch)
 
-    # ------------------------------------------------------------------ inbound (the server's thread)
+    # ------------------------------------------------------------------ inbound (any of the server's threads)
 
     def handle(self, envelope: Any) -> None:
         """One envelope from the view. Never raises: bad input gets an error envelope."""
+        try:
+            gen, seq = _counter(envelope, "gen"), _counter(envelope, "seq")
+        except ValueError as exc:
+            self.send_error(str(exc))
+            return
+        self._in_order.put(gen, seq, envelope)  # the rest is checked in its turn, so a bad one leaves no gap
+
+    def _dispatch(self, envelope: Envelope) -> None:
         try:
             model_id, data, buffers = _unpack(envelope)
         except ValueError as exc:
@@ -102,10 +114,8 @@ class ViewTransport:
         self.channel.emit({"model_id": self.model_id, "data": {"method": "close"}, "buffers": []})
 
 
-def _unpack(envelope: Any) -> tuple[str | None, Any, list[memoryview]]:
+def _unpack(envelope: Envelope) -> tuple[str | None, Any, list[memoryview]]:
     """Check an envelope's shape (the message inside is the link's to check)."""
-    if not isinstance(envelope, dict):
-        raise ValueError(f"an envelope must be an object, not {type(envelope).__name__}")
     extra = set(envelope) - ENVELOPE_KEYS
     if extra:
         names = ", ".join(sorted(repr(k)[:40] for k in extra)[:5])
@@ -123,3 +133,12 @@ def _unpack(envelope: Any) -> tuple[str | None, Any, list[memoryview]]:
         except TypeError:
             raise ValueError(f"buffer {i} is not binary ({type(buffer).__name__})") from None
     return model_id, envelope.get("data"), buffers
+
+
+def _counter(envelope: Any, name: str) -> int:
+    if not isinstance(envelope, dict):
+        raise ValueError(f"an envelope must be an object, not {type(envelope).__name__}")
+    number = envelope.get(name)
+    if type(number) is not int or not 0 <= number < 1 << 53:
+        raise ValueError(f"{name} must be a whole number from 0 to 2**53")
+    return number

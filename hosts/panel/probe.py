@@ -41,9 +41,17 @@ class PanelProbe(Probe):
 
         self.document.on_change(sent)
         self.model = self.view.get_root(self.document)
+        self._seq = 0
         self._send({"model_id": None, "data": {"method": "ready"}, "buffers": []})
 
-    def _send(self, envelope: dict[str, Any]) -> None:
+    def _send(self, envelope: Any) -> None:
+        """Send an envelope as the page's view does: numbered, in its first render (``gen`` 1)."""
+        if isinstance(envelope, dict) and "seq" not in envelope:
+            envelope = {**envelope, "gen": 1, "seq": self._seq}
+            self._seq += 1
+        self._send_raw(envelope)
+
+    def _send_raw(self, envelope: Any) -> None:
         from panel.models.esm import DataEvent
 
         # What Bokeh's document does with an event from the browser, once decoded: the model's handlers run

@@ -3,11 +3,13 @@
 //
 // Panel gives every view of the component a Bokeh model with `send_msg` (browser -> Python) and `msg:custom`
 // (Python -> browser). Each message is an envelope {model_id, data, buffers}: `data` is a protocol message,
-// `buffers` its binary parts as ArrayBuffers, which Bokeh carries as bytes both ways. model_id null is about
+// `buffers` its binary parts as ArrayBuffers, which Bokeh carries as bytes both ways; the view's envelopes also
+// carry `gen` (its render) and `seq` (the message's number in that render). model_id null is about
 // the connection itself: the view says `ready`, Python opens the widget (children first) and says which
 // model to `display`.
 
 const PANEL_VIEWS = new WeakMap(); // Panel view -> disposer of the runtime it runs
+const PANEL_RENDERS = new WeakMap(); // Panel view -> how many times it was rendered (the envelopes' `gen`)
 
 /** Bokeh serializes ArrayBuffers (and typed arrays) but not DataViews: hand it only the bytes. */
 function panelBuffer(b) {
@@ -27,11 +29,13 @@ function panelNotice(el, text) {
 export function render({ model, el, view }) {
   const key = view ?? el;
   PANEL_VIEWS.get(key)?.(); // Panel re-renders a view in place: the previous runtime goes first
-  const runtime = createRuntime({
-    send(modelId, data, buffers) {
-      model.send_msg({ model_id: modelId, data, buffers: Array.from(buffers ?? [], panelBuffer) });
-    },
-  });
+  // Panel may handle events on a thread pool, out of order: number them so Python puts them back in order.
+  const gen = (PANEL_RENDERS.get(key) ?? 0) + 1;
+  PANEL_RENDERS.set(key, gen);
+  let seq = 0;
+  const post = (modelId, data, buffers) =>
+    model.send_msg({ model_id: modelId, data, buffers: Array.from(buffers ?? [], panelBuffer), gen, seq: seq++ });
+  const runtime = createRuntime({ send: post });
   let removeView = null;
   let disposed = false;
 
@@ -63,5 +67,5 @@ export function render({ model, el, view }) {
   PANEL_VIEWS.set(key, dispose);
   model.on("msg:custom", onMessage);
   model.on("remove", dispose);
-  model.send_msg({ model_id: null, data: { method: "ready" }, buffers: [] });
+  post(null, { method: "ready" }, []);
 }

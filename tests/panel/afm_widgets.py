@@ -65,6 +65,12 @@ export default () => ({
     });
     const twoBuffers = () => [new Uint8Array([1, 2, 3]), new DataView(new Uint8Array([9, 8]).buffer)];
     button("send", () => model.send({ kind: "bytes" }, undefined, twoBuffers()));
+    button("burst", () => {
+      for (let i = 1; i <= 300; i++) {
+        model.set("count", i);
+        model.save_changes();
+      }
+    });
     button("set-blob", () => {
       model.set("blob", new Uint8Array([7, 7, 7]));
       model.save_changes();

@@ -177,6 +177,22 @@ def test_python_sets_from_another_thread_reach_the_page_in_order(session: tuple[
     expect_text(page, "#count", "count=50 reply=500")
 
 
+def test_a_burst_of_updates_applies_in_order_when_panel_uses_threads(session: tuple[Any, list[str], Any]) -> None:
+    """With ``pn.config.nthreads`` Panel handles events on a thread pool; Python must still apply the page's
+    updates in the order it sent them, and end on its last value."""
+    page, _, widget = session
+    seen: list[int] = []
+    widget.observe(lambda change: seen.append(change.new), names="count")
+    pn.config.nthreads = 4
+    try:
+        page.click("#burst")
+        expect_text(page, "#count", "count=300 reply=3000")
+        wait_for(lambda: len(seen) == 300)
+    finally:
+        pn.config.nthreads = None
+    assert seen == list(range(1, 301)) and widget.count == 300
+
+
 def test_model_send_with_buffers_and_custom_messages_with_buffers(session: tuple[Any, list[str], Any]) -> None:
     page, _, widget = session
     page.click("#send")

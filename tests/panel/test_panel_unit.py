@@ -120,6 +120,9 @@ def test_private_and_invalid_writes_are_refused_whole_and_the_widget_keeps_worki
         ({"model_id": "m", "data": {}, "buffers": ["text"]}, "buffer 0 is not binary"),
         ({"model_id": "nope", "data": {"method": "update"}, "buffers": []}, "unknown model_id 'nope'"),
         ({"model_id": None, "data": {"method": "update"}, "buffers": []}, 'must be {"method": "ready"}'),
+        ({"model_id": None, "data": {}, "buffers": [], "gen": "1", "seq": 5}, "gen must be a whole number"),
+        ({"model_id": None, "data": {}, "buffers": [], "gen": 1, "seq": -1}, "seq must be a whole number"),
+        ({"model_id": None, "data": {}, "buffers": [], "gen": 1, "seq": True}, "seq must be a whole number"),
     ],
 )
 def test_bad_envelopes_get_an_error_and_change_nothing(envelope: Any, reason: str) -> None:
@@ -133,6 +136,49 @@ def test_bad_envelopes_get_an_error_and_change_nothing(envelope: Any, reason: st
     assert widget.full_state() == before
     front.deliver({"method": "update", "state": {"width": 1}, "buffer_paths": []})
     assert widget.width == 1
+
+
+def test_messages_handled_out_of_order_are_applied_in_the_order_the_view_sent_them() -> None:
+    """Panel with ``pn.config.nthreads`` hands events to a thread pool: the view's numbering restores order."""
+    widget = Layoutish()
+    front = PanelHost().probe(widget)
+    front.take()
+    seen: list[int] = []
+    widget.observe(lambda change: seen.append(change.new), names="width")
+
+    def update(seq: int, value: int, gen: int = 1) -> dict[str, Any]:
+        data = {"method": "update", "state": {"width": value}, "buffer_paths": []}
+        return {"model_id": widget.model_id, "data": data, "buffers": [], "gen": gen, "seq": seq}
+
+    for seq in (3, 1, 2):  # seq 0 was the ready
+        front._send_raw(update(seq, 100 + seq))
+    assert seen == [101, 102, 103] and widget.width == 103
+    front._send_raw(update(2, 999))  # a repeat is dropped
+    front._send_raw({"model_id": None, "data": {"method": "ready"}, "buffers": [], "gen": 2, "seq": 0})
+    front._send_raw(update(5, 555))  # the old render's straggler
+    assert widget.width == 103
+    front._send_raw(update(1, 7, gen=2))
+    assert widget.width == 7 and seen == [101, 102, 103, 7]
+
+
+def test_in_order_from_many_threads() -> None:
+    from anywidget_core.hosts.panel.ordering import InOrder
+
+    handled: list[int] = []
+    in_order: InOrder[int] = InOrder(handled.append)
+    numbers = list(range(2000))
+    shuffled = numbers[::-1]
+
+    def put(part: list[int]) -> None:
+        for n in part:
+            in_order.put(1, n, n)
+
+    threads = [threading.Thread(target=put, args=(shuffled[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert handled == numbers
 
 
 def test_custom_messages_with_buffers_both_ways() -> None:
@@ -208,7 +254,8 @@ def test_notebook_comm_pushes_each_message() -> None:
     doc = Document()
     root = view.get_root(doc, comm)
     render_mimebundle(root, doc, comm)  # what a notebook output does: the document is held, pushes flush it
-    view._channels[root.ref["id"]].handle({"model_id": None, "data": {"method": "ready"}, "buffers": []})
+    ready = {"model_id": None, "data": {"method": "ready"}, "buffers": [], "gen": 1, "seq": 0}
+    view._channels[root.ref["id"]].handle(ready)
     pushed = len(comm.sent)
     assert pushed >= 2  # the open and the display, each pushed as it was sent
     events = [data for data, _ in comm.sent if isinstance(data, str) and '"esm_event"' in data]
