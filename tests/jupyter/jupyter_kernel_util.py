@@ -159,3 +159,16 @@ def second_client(url: str, root: Path) -> BlockingKernelClient:
     kc.start_channels()
     kc.wait_for_ready(timeout=30)
     return kc
+
+
+def run_all_in_lab(page: Any, url: str, notebook: str) -> float:
+    """Open ``notebook`` in the JupyterLab at ``url`` in ``page`` (Playwright), wait for its kernel, run every cell;
+    returns when run-all was issued (``time.perf_counter()``)."""
+    page.goto(f"{url}/lab/tree/{notebook}")
+    page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60_000)
+    with contextlib.suppress(Exception):  # Lab may ask which kernel to use; the preselected python3 is right
+        page.click(".jp-Dialog .jp-mod-accept", timeout=5_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    started = time.perf_counter()
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    return started

@@ -6,7 +6,6 @@ connection file reads kernel state and acts in Python, as another front end woul
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import time
@@ -14,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from jupyter_kernel_util import evaluate, execute, jupyterlab, second_client
+from jupyter_kernel_util import evaluate, execute, jupyterlab, run_all_in_lab, second_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -107,13 +106,7 @@ def _wait_until(check: Any, timeout: float = 15.0) -> Any:
 def test_widget_in_jupyterlab(lab: dict[str, Any], page: Any) -> None:
     errors: list[str] = []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.goto(f"{lab['url']}/lab/tree/t.ipynb")
-    page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60_000)
-    with contextlib.suppress(Exception):  # Lab may ask which kernel to use; the preselected python3 is right
-        page.click(".jp-Dialog .jp-mod-accept", timeout=5_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-    t_run = time.perf_counter()
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    t_run = run_all_in_lab(page, lab["url"], "t.ipynb")
     button = page.locator(".awc-counter")
     button.wait_for(timeout=30_000)
     now = time.perf_counter()

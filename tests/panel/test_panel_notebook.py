@@ -10,7 +10,6 @@ module; a second kernel client on the same connection file reads kernel state an
 from __future__ import annotations
 
 import ast
-import contextlib
 import json
 import sys
 import time
@@ -26,7 +25,7 @@ from jupyter_core.paths import jupyter_path
 HERE = Path(__file__).resolve().parent
 # The kernel-client helpers live beside the Jupyter tests (not a package): import them from their folder.
 sys.path.insert(0, str(HERE.parent / "jupyter"))
-from jupyter_kernel_util import execute, jupyterlab, second_client  # noqa: E402
+from jupyter_kernel_util import execute, jupyterlab, run_all_in_lab, second_client  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -108,13 +107,7 @@ def test_panel_widget_in_jupyterlab(lab: dict[str, Any], page: Any) -> None:
     console: list[str] = []
     page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
     page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
-    page.goto(f"{lab['url']}/lab/tree/p.ipynb")
-    page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60_000)
-    with contextlib.suppress(Exception):  # Lab may ask which kernel to use; the preselected python3 is right
-        page.click(".jp-Dialog .jp-mod-accept", timeout=5_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-    t_run = time.perf_counter()
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    t_run = run_all_in_lab(page, lab["url"], "p.ipynb")
     cells = page.locator(".jp-Notebook .jp-CodeCell")
     alone, column, again = cells.nth(1), cells.nth(2), cells.nth(3)
     try:
