@@ -19,3 +19,12 @@ mypy anywidget_core hosts
 python -m anywidget_core schemas --check
 
 python -m pytest -p no:cacheprovider "$@"
+
+# marimo's internals are private and change between minor versions: the marimo tests also run against the lowest
+# marimo pyproject.toml declares, in a throwaway venv that sees everything else installed above.
+MARIMO_MIN="$(python -c 'import re,tomllib;print(re.search(r"marimo>=([0-9.]+)",str(tomllib.load(open("pyproject.toml","rb"))["project"]["optional-dependencies"]["marimo"])).group(1))')"
+VENV="$(mktemp -d)/marimo-min"
+python -m venv --system-site-packages "$VENV"
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check "marimo==$MARIMO_MIN"
+"$VENV/bin/python" -m pytest -p no:cacheprovider tests/marimo "$@"
+rm -rf "$(dirname "$VENV")"
