@@ -115,7 +115,11 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
             outbox.append(envelope)
             first = len(outbox) == 1
         if first:
-            doc.add_next_tick_callback(lambda: self._flush(ref))
+            try:
+                doc.add_next_tick_callback(lambda: self._flush(ref))
+            except Exception:  # the session ended meanwhile: nobody to send to, and a set in Python must not fail
+                with self._outbox_lock:
+                    self._outboxes.pop(ref, None)
 
     def _flush(self, ref: str) -> None:
         with self._outbox_lock:

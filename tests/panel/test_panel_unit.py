@@ -181,6 +181,24 @@ def test_in_order_from_many_threads() -> None:
     assert handled == numbers
 
 
+def test_a_python_set_never_fails_because_a_server_session_just_ended() -> None:
+    from unittest import mock
+
+    widget = Layoutish()
+    front = PanelHost().probe(widget)
+    front.take()
+    ended = RuntimeError("the session is gone")
+    with (
+        mock.patch.object(type(front.document), "session_context", new_callable=mock.PropertyMock, return_value=1),
+        mock.patch.object(front.document, "add_next_tick_callback", side_effect=ended) as schedule,
+    ):
+        widget.width = 4  # a server session's send is scheduled on its loop, which is gone
+        widget.width = 5
+    assert schedule.call_count == 2 and widget.width == 5
+    widget.width = 6
+    assert [r.data["state"] for r in front.take()] == [{"width": 6}]
+
+
 def test_custom_messages_with_buffers_both_ways() -> None:
     widget = Layoutish()
     got: list[tuple[Any, list[bytes]]] = []
