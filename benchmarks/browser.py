@@ -6,7 +6,8 @@ same number; the page stops the clock when ``change:pong`` fires with it. The lo
 
 8a/8b: anywidget-core's standalone host. anywidget has no standalone host, so these rows have no anywidget
 column. 8c/8d: both libraries in JupyterLab through one real ipykernel (:mod:`benchmarks.lab`), anywidget's
-front end rendering both, which is the comparable path anywidget has.
+front end rendering both, which is the comparable path anywidget has. 8e/8f: anywidget-core's Panel host
+(``pn.serve``, Bokeh events); anywidget runs in a Panel server only through ipywidgets_bokeh, not measured.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import time
 from typing import Any
 
 import anywidget_core as awc
@@ -114,6 +116,108 @@ def measure(n: int, warmup: int) -> tuple[list[float], int]:
     return [ms / 1000 for ms in millis], replies[0]
 
 
+# The Panel view keeps its runtime to itself, so the loop runs in the widget: Python asks with a custom message,
+# the widget times the round trips and sends the times back.
+PANEL_ESM = """
+const roundTrips = async (model, n, start) => {
+  const times = [];
+  for (let i = start; i < start + n; i++) {
+    const t0 = performance.now();
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no pong for ${i}`)), 10000);
+      const onPong = () => {
+        if (model.get("pong") !== i) return;
+        clearTimeout(timer);
+        model.off("change:pong", onPong);
+        resolve();
+      };
+      model.on("change:pong", onPong);
+      model.set("ping", i);
+      model.save_changes();
+    });
+    times.push(performance.now() - t0);
+  }
+  return times;
+};
+
+export default {
+  render({ model, el }) {
+    el.className = "ping-pong";
+    el.textContent = "ready";
+    model.on("msg:custom", async ({ n, start }) => {
+      try {
+        model.send({ times: await roundTrips(model, n, start) });
+      } catch (e) {
+        model.send({ error: String(e) });
+      }
+    });
+  },
+};
+"""
+
+
+class PanelPingPong(PingPong):
+    _esm = PANEL_ESM
+
+
+def measure_panel(n: int, warmup: int) -> tuple[list[float], int]:
+    """Like :func:`measure`, on the Panel host: one ``pn.serve`` session in headless Chromium."""
+    import queue
+    import socket
+
+    import panel as pn
+    from playwright.sync_api import sync_playwright
+
+    widget = PanelPingPong()
+    replies = [0]
+    results: queue.Queue[dict[str, Any]] = queue.Queue()
+
+    def reply(change: awc.Change) -> None:
+        widget.pong = change.new
+        replies[0] += 1
+
+    widget.observe(reply, "ping")
+    widget.on_msg(lambda _w, content, _b: results.put(content))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = pn.serve(
+        {"pingpong": lambda: widget.__panel__()},
+        port=port,
+        address="127.0.0.1",
+        websocket_origin=f"127.0.0.1:{port}",
+        threaded=True,
+        show=False,
+    )
+    try:
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            try:
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{port}/pingpong")
+                page.wait_for_selector(".ping-pong", timeout=30_000)
+                millis: list[float] = []
+                for count, start in ((warmup, 1), (n, warmup + 1)):
+                    widget.send({"n": count, "start": start})
+                    deadline = time.monotonic() + 120
+                    while results.empty():  # Playwright handles the page's events only inside its own calls
+                        if time.monotonic() > deadline:
+                            raise AssertionError("the Panel page did not report its round trips in 120 s")
+                        page.wait_for_timeout(20)
+                    answer = results.get()
+                    if "times" not in answer:
+                        raise AssertionError(f"the Panel page failed: {answer}")
+                    millis = answer["times"]
+            finally:
+                browser.close()
+    finally:
+        server.stop()
+    if widget.pong != warmup + n or replies[0] != warmup + n:
+        raise AssertionError(f"expected {warmup + n} round trips, Python saw {replies[0]} (pong={widget.pong})")
+    widget.close()
+    return [ms / 1000 for ms in millis], replies[0]
+
+
 def _rows(key_p50: str, key_p99: str, title: str, core: list[float], aw: list[float] | None) -> list[Row]:
     rows = []
     for key, name, stat in ((key_p50, "p50", statistics.median), (key_p99, "p99", _p99)):
@@ -142,5 +246,13 @@ def run(counts: Counts) -> list[Row]:
         f"both libraries in one JupyterLab page and kernel, anywidget's front end for both, batches alternating; "
         f"{len(in_lab['core'])} round trips each; min core {min(in_lab['core']) * 1e3:.2f} ms, "
         f"anywidget {min(in_lab['aw']) * 1e3:.2f} ms; ANYWIDGET_COALESCE={os.environ.get('ANYWIDGET_COALESCE')}"
+    )
+    n_panel = counts.n(500, 40)
+    panel_seconds, panel_replies = measure_panel(n_panel, warmup=counts.n(50, 5))
+    rows += _rows("8e", "8f", "Panel host: JS save_changes -> Python reply", panel_seconds, None)
+    rows[4].notes.append(
+        f"pn.serve + headless Chromium, {n_panel} sequential round trips timed in the page, {panel_replies} "
+        f"observer replies in Python; min {min(panel_seconds) * 1e3:.2f} ms, max {max(panel_seconds) * 1e3:.2f} ms; "
+        f"no anywidget column: anywidget runs in a Panel server only through ipywidgets_bokeh"
     )
     return rows

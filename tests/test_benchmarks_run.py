@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# Every workload's rows (7 = real ipykernel; 8 = headless Chromium: 8a/8b the standalone host, 8c/8d JupyterLab).
-EXPECTED_ROWS = ("1", "2", "3a", "3b", "4", "5", "6a", "6b", "7a", "7b", "7c", "8a", "8b", "8c", "8d")
-# anywidget has no standalone host, so 8a/8b have no anywidget column (README says why).
-CORE_ONLY = ("8a", "8b")
+# Every workload's rows (7 = real ipykernel; 8 = headless Chromium: 8a/8b the standalone host, 8c/8d JupyterLab,
+# 8e/8f the Panel host).
+EXPECTED_ROWS = ("1", "2", "3a", "3b", "4", "5", "6a", "6b", "7a", "7b", "7c", "8a", "8b", "8c", "8d", "8e", "8f")
+# anywidget has no standalone host and no Panel host of its own, so 8a/8b/8e/8f have no anywidget column.
+CORE_ONLY = ("8a", "8b", "8e", "8f")
 NUMBER = r"\d+(\.\d+)?(e[+-]?\d+)?"
 VALUE = re.compile(rf"^{NUMBER} ?(s|ms|us|ns|k/s|/s)$")
 
