@@ -37,6 +37,7 @@ class Channel:
         self.widget = widget
         self.emit = emit
         self.links: dict[str, Link] = {}
+        self.tuned = False  # the view's transport has been set up for small interactive messages (view.py)
         self._in_order: InOrder[Envelope] = InOrder(self._dispatch)
 
     # ------------------------------------------------------------------ inbound (any of the server's threads)

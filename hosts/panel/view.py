@@ -24,6 +24,7 @@ from panel.models.esm import DataEvent, ESMEvent
 
 from anywidget_core import Widget
 
+from ._bokeh_private import send_without_delay
 from .channel import Channel, Envelope
 
 if TYPE_CHECKING:
@@ -87,8 +88,14 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
         for ref, (model, _) in list(self._models.items()):
             if model is event.model:
                 channel = self._channels.get(ref)
-                if channel is not None:
-                    channel.handle(event.data)
+                if channel is None:
+                    return
+                if not channel.tuned:  # the view's first message: its session's socket is connected now
+                    channel.tuned = True
+                    view = state._views.get(ref)
+                    if view is not None and view[3] is None:  # a server session (a notebook has a comm)
+                        send_without_delay(view[2])
+                channel.handle(event.data)
                 return
 
     # ------------------------------------------------------------------ Python -> browser
