@@ -91,7 +91,8 @@ class Channel:
         """The view is gone (or starts again): its front end closed every link it had."""
         links, self.links = list(self.links.values()), {}
         for link in links:
-            link.receive({"method": "close"})
+            if not link.closed:  # a model the front end already closed has nothing left to close
+                link.receive({"method": "close"})
 
     def send_error(self, message: str, code: ErrorCode = ErrorCode.MALFORMED, rejected: str | None = None) -> None:
         frame = to_frame(Error(code=code, message=message, rejected=rejected))
