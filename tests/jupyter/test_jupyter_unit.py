@@ -273,7 +273,7 @@ def test_host_is_registered_and_available() -> None:
 
 @pytest.fixture
 def control_target(kernel_comms: list[Any]) -> Iterator[Any]:
-    from anywidget_core.hosts import jupyter_control
+    from anywidget_core.hosts.jupyter import control as jupyter_control
 
     manager = comm.get_comm_manager()
     saved = manager.targets.pop(jupyter_control.TARGET, None)

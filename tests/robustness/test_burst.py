@@ -19,8 +19,8 @@ from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import start_new_kernel
 
 from anywidget_core import Widget
-from anywidget_core.hosts import jupyter_coalesce
 from anywidget_core.hosts.jupyter import JupyterHost
+from anywidget_core.hosts.jupyter import coalesce as jupyter_coalesce
 
 # The kernel-client helpers live beside the Jupyter tests (not a package): import them from their folder.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "jupyter"))

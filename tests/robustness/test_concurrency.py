@@ -16,8 +16,8 @@ import pytest
 
 from anywidget_core import Change, Widget
 from anywidget_core.host import MemoryHost, Received
-from anywidget_core.hosts import jupyter_coalesce
 from anywidget_core.hosts.jupyter import JupyterHost
+from anywidget_core.hosts.jupyter import coalesce as jupyter_coalesce
 from anywidget_core.hosts.standalone import StandaloneHost
 
 THREADS = 8

@@ -3,7 +3,7 @@
 Whatever kernel is running (ipykernel, or marimo, which replaces ``comm.create_comm``) supplies the comm; the
 adapter only speaks widget protocol 2.1 over it. An open comm keeps its widget alive (a displayed widget works
 with no other reference); closing it, from Python or the front end, releases it. Bursts of updates are merged
-(:mod:`.jupyter_coalesce`) so IOPub's high-water mark cannot leave a front end with a stale value.
+(:mod:`.coalesce`) so IOPub's high-water mark cannot leave a front end with a stale value.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from anywidget_core.host import Host, Probe, Received
 from anywidget_core.messages import PROTOCOL_VERSION, Frame
 from anywidget_core.widget import Widget
 
-from .jupyter_coalesce import Coalescer, flush_all, hook_cell_end
+from .coalesce import Coalescer, flush_all, hook_cell_end
 
 log = logging.getLogger("anywidget_core")
 
@@ -115,9 +115,9 @@ def show(widget: Widget, key: object = KEY, create_comm: CommFactory = _kernel_c
 
     reload.watch(widget)
     if create_comm is _kernel_create_comm:
-        from anywidget_core.hosts import jupyter_control  # lets a reloaded page restore the widget
+        from . import control  # lets a reloaded page restore the widget
 
-        jupyter_control.ensure_registered(key)
+        control.ensure_registered(key)
         hook_cell_end()
     return link
 
