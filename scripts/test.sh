@@ -13,18 +13,20 @@ fi
 
 python -m pip install -q --disable-pip-version-check -e ".[test]"
 
-ruff check anywidget_core hosts tests benchmarks
-ruff format --check anywidget_core hosts tests benchmarks
+ruff check anywidget_core hosts tests benchmarks scripts
+ruff format --check anywidget_core hosts tests benchmarks scripts
 mypy anywidget_core hosts
-python -m anywidget_core schemas --check
+python -m anywidget_core schemas --check --dir schemas
 
 python -m pytest -p no:cacheprovider "$@"
 
-# marimo's internals are private and change between minor versions: the marimo tests also run against the lowest
-# marimo pyproject.toml declares, in a throwaway venv that sees everything else installed above.
-MARIMO_MIN="$(python -c 'import re,tomllib;print(re.search(r"marimo>=([0-9.]+)",str(tomllib.load(open("pyproject.toml","rb"))["project"]["optional-dependencies"]["marimo"])).group(1))')"
-VENV="$(mktemp -d)/marimo-min"
-python -m venv --system-site-packages "$VENV"
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check "marimo==$MARIMO_MIN"
-"$VENV/bin/python" -m pytest -p no:cacheprovider tests/marimo "$@"
-rm -rf "$(dirname "$VENV")"
+# marimo's and Panel's internals are private and change between minor versions: their tests also run against the
+# lowest versions pyproject.toml declares, in a throwaway venv that sees everything installed above
+# (scripts/overlay_venv.py: a --system-site-packages venv would see the base interpreter's packages, not this venv's).
+LOWEST=($(python scripts/lowest.py marimo panel))
+OVERLAY="$(mktemp -d)"
+trap 'rm -rf "$OVERLAY"' EXIT
+PYTHON_LOW="$(python scripts/overlay_venv.py "$OVERLAY/lowest")"
+python -m pip --python "$PYTHON_LOW" install -q --disable-pip-version-check "${LOWEST[@]}"
+"$PYTHON_LOW" scripts/lowest.py --check "${LOWEST[@]}"
+"$PYTHON_LOW" -m pytest -p no:cacheprovider tests/marimo tests/panel "$@"

@@ -16,6 +16,7 @@ from websockets.sync.client import connect
 from .widgets import COUNTER_PY
 
 CLI = [sys.executable, "-m", "anywidget_core"]
+OVERLAY_VENV = Path(__file__).parents[2] / "scripts" / "overlay_venv.py"
 
 
 def cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -104,9 +105,10 @@ def test_new_scaffolds_a_package_whose_own_tests_pass(tmp_path: Path) -> None:
     assert "class DemoWidget(awc.Widget)" in (root / "src/demo_widget/widget.py").read_text()
 
     # Installed into a throwaway venv that sees this environment's packages (so nothing is downloaded).
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
-    python = venv / "bin" / "python"
+    made = subprocess.run(
+        [sys.executable, str(OVERLAY_VENV), str(tmp_path / "venv")], check=True, capture_output=True, text=True
+    )
+    python = Path(made.stdout.strip())
     install = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-build-isolation",
          "--no-index", "-e", str(root)],
