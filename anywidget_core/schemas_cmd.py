@@ -48,17 +48,22 @@ def render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
-def default_dir() -> Path:
-    return Path.cwd() / "schemas"
+def shipped_dir() -> Path:
+    """The schemas installed with the package (in a source checkout: its ``schemas/``, the reviewed copy)."""
+    from importlib import resources
+
+    return Path(str(resources.files("anywidget_core.protocol.schemas")))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dir", type=Path, default=None, help="schema folder (default: ./schemas)")
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="schema folder (default: ./schemas; --check: the installed copy)"
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 if the files differ from the code")
 
 
 def run(args: argparse.Namespace) -> int:
-    folder: Path = args.dir or default_dir()
+    folder: Path = args.dir or (shipped_dir() if args.check else Path.cwd() / "schemas")
     documents = {f"{stem}.json": render(doc) for stem, doc in generate().items()}
     if args.check:
         stale = [n for n, text in documents.items() if not (folder / n).is_file() or (folder / n).read_text() != text]

@@ -99,7 +99,8 @@ class Session:
             self.closed = True
             self.outbox.clear()
         for link in list(self.links.values()):
-            link.receive({"method": "close"})
+            if not link.closed:  # one the page or Python already closed needs no second close (nor its warning)
+                link.receive({"method": "close"})
         self.links.clear()
 
     # ------------------------------------------------------------------ inbound (worker thread)
