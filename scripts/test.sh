@@ -26,7 +26,6 @@ python -m pytest -p no:cacheprovider "$@"
 LOWEST=($(python scripts/lowest.py marimo panel))
 OVERLAY="$(mktemp -d)"
 trap 'rm -rf "$OVERLAY"' EXIT
-PYTHON_LOW="$(python scripts/overlay_venv.py "$OVERLAY/lowest")"
-python -m pip --python "$PYTHON_LOW" install -q --disable-pip-version-check "${LOWEST[@]}"
+PYTHON_LOW="$(python scripts/overlay_venv.py "$OVERLAY/lowest" "${LOWEST[@]}")"
 "$PYTHON_LOW" scripts/lowest.py --check "${LOWEST[@]}"
 "$PYTHON_LOW" -m pytest -p no:cacheprovider tests/marimo tests/panel "$@"
