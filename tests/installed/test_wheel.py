@@ -4,6 +4,7 @@ packages, nothing of this environment), and its conformance kit run from a folde
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -78,3 +79,23 @@ def test_conformance_runs_from_an_installed_wheel(wheel: tuple[Path, str], tmp_p
     schemas = subprocess.run([str(cli), "schemas", "--check"], **run)
     assert schemas.returncode == 0, schemas.stdout + schemas.stderr
     assert "match the code" in schemas.stdout
+
+
+def test_a_jupyter_server_beside_the_wheel_loads_the_nodelay_extension(wheel: tuple[Path, str], tmp_path: Path) -> None:
+    """The wheel's config file turns the extension on for any Jupyter server in the same environment."""
+    path, _ = wheel
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(path), "jupyter_server"],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
+    listed = subprocess.run(
+        [str(python), "-m", "jupyter_server", "extension", "list"], cwd=tmp_path, capture_output=True, text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}, timeout=120,
+    )  # fmt: skip
+    output = re.sub(r"\x1b\[[0-9;]*m", "", listed.stdout + listed.stderr)  # without its colours
+    assert re.search(r"anywidget_core\.hosts\.jupyter\.nodelay\s+enabled", output), output
+    assert re.search(r"anywidget_core\.hosts\.jupyter\.nodelay\s+OK", output), output  # it imports and loads
