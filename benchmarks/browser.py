@@ -6,7 +6,8 @@ same number; the page stops the clock when ``change:pong`` fires with it. The lo
 
 8a/8b: anywidget-core's standalone host. anywidget has no standalone host, so these rows have no anywidget
 column. 8c/8d: both libraries in JupyterLab through one real ipykernel (:mod:`benchmarks.lab`), anywidget's
-front end rendering both, which is the comparable path anywidget has. 8e/8f: anywidget-core's Panel host
+front end rendering both, which is the comparable path anywidget has; 8g/8h the same with the TCP_NODELAY server
+extension (hosts/jupyter/nodelay.py) on. 8e/8f: anywidget-core's Panel host
 (``pn.serve``, Bokeh events); anywidget runs in a Panel server only through ipywidgets_bokeh, not measured.
 """
 
@@ -247,10 +248,19 @@ def run(counts: Counts) -> list[Row]:
         f"{len(in_lab['core'])} round trips each; min core {min(in_lab['core']) * 1e3:.2f} ms, "
         f"anywidget {min(in_lab['aw']) * 1e3:.2f} ms; ANYWIDGET_COALESCE={os.environ.get('ANYWIDGET_COALESCE')}"
     )
+    fast = lab.measure(counts.n(400, 40), rounds=counts.n(8, 2), warmup=counts.n(20, 3), nodelay=True)
+    rows += _rows(
+        "8g", "8h", "JupyterLab, TCP_NODELAY extension: JS save_changes -> Python reply", fast["core"], fast["aw"]
+    )
+    rows[4].notes.append(
+        f"as 8c/8d with anywidget_core.hosts.jupyter.nodelay on (it sets TCP_NODELAY on jupyter_server's kernel "
+        f"WebSockets, so it speeds up anywidget, i.e. the ipywidgets path, too); min core "
+        f"{min(fast['core']) * 1e3:.2f} ms, anywidget {min(fast['aw']) * 1e3:.2f} ms"
+    )
     n_panel = counts.n(500, 40)
     panel_seconds, panel_replies = measure_panel(n_panel, warmup=counts.n(50, 5))
     rows += _rows("8e", "8f", "Panel host: JS save_changes -> Python reply", panel_seconds, None)
-    rows[4].notes.append(
+    rows[6].notes.append(
         f"pn.serve + headless Chromium, {n_panel} sequential round trips timed in the page, {panel_replies} "
         f"observer replies in Python; min {min(panel_seconds) * 1e3:.2f} ms, max {max(panel_seconds) * 1e3:.2f} ms; "
         f"no anywidget column: anywidget runs in a Panel server only through ipywidgets_bokeh"

@@ -73,11 +73,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+NODELAY_EXTENSION = "anywidget_core.hosts.jupyter.nodelay"
+
+
 @contextlib.contextmanager
-def jupyterlab(root: Path) -> Iterator[str]:
-    """A JupyterLab server on loopback serving ``root`` (no token: loopback only, killed on exit)."""
+def jupyterlab(root: Path, nodelay: bool = False) -> Iterator[str]:
+    """A JupyterLab server on loopback serving ``root`` (no token: loopback only, killed on exit); ``nodelay`` turns
+    this package's TCP_NODELAY server extension on or off, whatever the installation enables."""
     port = _free_port()
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    config = root / "config"
+    config.mkdir(exist_ok=True)
+    settings = {"ServerApp": {"jpserver_extensions": {NODELAY_EXTENSION: nodelay}}}
+    (config / "jupyter_server_config.json").write_text(json.dumps(settings))
+    env["JUPYTER_CONFIG_DIR"] = str(config)
     env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     server = subprocess.Popen(
         [
@@ -124,8 +133,9 @@ def jupyterlab(root: Path) -> Iterator[str]:
             server.wait(timeout=10)
 
 
-def measure(n: int, rounds: int, warmup: int) -> dict[str, list[float]]:
-    """Round-trip seconds per library: ``rounds`` alternating batches of ``n // rounds`` after a warm-up."""
+def measure(n: int, rounds: int, warmup: int, nodelay: bool = False) -> dict[str, list[float]]:
+    """Round-trip seconds per library: ``rounds`` alternating batches of ``n // rounds`` after a warm-up, with the
+    TCP_NODELAY server extension on or off."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="awc-bench-lab-") as tmp:
@@ -145,7 +155,7 @@ def measure(n: int, rounds: int, warmup: int) -> dict[str, list[float]]:
             "cells": [{**cell, "source": CELL}],
         }
         (root / "bench.ipynb").write_text(json.dumps(notebook))
-        with jupyterlab(root) as url, sync_playwright() as pw:
+        with jupyterlab(root, nodelay) as url, sync_playwright() as pw:
             browser = launch(pw)
             try:
                 page = browser.new_page()
