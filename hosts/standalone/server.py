@@ -2,8 +2,8 @@
 
 ``/`` is the page that renders the widgets, ``/page.js`` its bootstrap, ``/static/`` the shared front-end
 runtime, ``/ws`` the WebSocket every tab talks through (framing in :mod:`.framing`, per-socket logic in
-:mod:`.session`). It binds 127.0.0.1 unless told otherwise, and refuses WebSocket handshakes whose ``Origin``
-is another site, so a web page the user visits cannot drive the widgets.
+:mod:`.session`). It binds 127.0.0.1 unless told otherwise. Every route needs the per-run token and an allowed
+``Host``; WebSockets from another site's page are refused (:mod:`.access`).
 """
 
 from __future__ import annotations
@@ -17,16 +17,15 @@ import os
 import socket
 import threading
 import webbrowser
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode
 
 import anyio
 import anyio.to_thread
 import uvicorn
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -36,6 +35,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 import anywidget_core
 from anywidget_core import Widget
 
+from .access import Access, AccessGuard, new_token
 from .framing import MAX_FRAME_BYTES
 from .naming import Widgets, named
 from .session import Session
@@ -43,13 +43,16 @@ from .session import Session
 log = logging.getLogger("anywidget_core.standalone")
 
 HERE = Path(__file__).parent
-LOOPBACK = {"127.0.0.1", "::1"}
-LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
 STATIC_DIR = Path(anywidget_core.__path__[0]) / "static"  # runtime.js, shared with the other hosts
 
 
 class StandaloneServer:
-    """Serves widgets to any number of tabs. Start with :func:`serve`; ``url``; ``stop()``."""
+    """Serves widgets to any number of tabs. Start with :func:`serve`; ``url``; ``stop()``.
+
+    ``token``: ``True`` (default) makes a random one per run, a string sets it, ``False`` turns authentication
+    off (anyone who can reach the port drives the widgets). ``allow_hosts``: host names, besides loopback names,
+    the bind address and IP addresses, that browsers may use to reach the server.
+    """
 
     def __init__(
         self,
@@ -58,19 +61,26 @@ class StandaloneServer:
         port: int = 0,
         title: str = "anywidget-core",
         max_frame_bytes: int = MAX_FRAME_BYTES,
+        token: str | bool = True,
+        allow_hosts: Iterable[str] = (),
     ) -> None:
+        if token == "":
+            raise ValueError("an empty token: pass token=False to turn authentication off")
         self.widgets: dict[str, Widget] = {} if widgets is None else named(widgets)
         self.title = title
         self.max_frame_bytes = max_frame_bytes
+        self.token: str | None = new_token() if token is True else (token or None)
         self.server_id = os.urandom(4).hex()
         self._sockets = itertools.count(1)
         self._sock = socket.create_server((host, port))  # bound now, so the URL is known before serving
         bound_host, bound_port = self._sock.getsockname()[:2]
         self.host, self.port = bound_host, int(bound_port)
+        self.access = Access.for_server(self.token, host, self.port, allow_hosts)
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        self.url = f"http://{shown}:{self.port}/"
+        self.root = f"http://{shown}:{self.port}/"
+        self.url = self.root + self._query()  # the URL to open: it carries the token
         config = uvicorn.Config(
-            self.app(),
+            AccessGuard(self.app(), self.access),
             ws_max_size=max_frame_bytes,  # enforced by the WebSocket library before a frame is buffered
             ws_ping_interval=20.0,
             log_level="warning",
@@ -115,7 +125,17 @@ class StandaloneServer:
 
     @property
     def ws_url(self) -> str:
-        return "ws" + self.url[len("http") :] + "ws"
+        """The WebSocket URL, with the token."""
+        return self.socket_url()
+
+    def socket_url(self, *widgets: str) -> str:
+        """The WebSocket URL for a client that shows only ``widgets`` (names or model ids; all when none)."""
+        return "ws" + self.root[len("http") :] + "ws" + self._query(widget=list(widgets))
+
+    def _query(self, **params: list[str]) -> str:
+        pairs = [("token", self.token)] if self.token is not None else []
+        pairs += [(key, value) for key, values in params.items() for value in values]
+        return "?" + urlencode(pairs) if pairs else ""
 
     # ------------------------------------------------------------------ the app
 
@@ -126,27 +146,20 @@ class StandaloneServer:
             WebSocketRoute("/ws", self._socket),
             Mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
         ]
-        middleware = []
-        if self.host in LOOPBACK:
-            # DNS rebinding: another site's name pointed at 127.0.0.1 passes the Origin check (same name),
-            # but not this one. A server bound to another interface is reached by names we cannot know.
-            middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=sorted(LOOPBACK_NAMES)))
-        return Starlette(routes=routes, middleware=middleware)
+        return Starlette(routes=routes)
 
     async def _page(self, request: Request) -> Response:
         entries = [{"name": name, "model_id": w.model_id} for name, w in self.widgets.items()]
         page = (HERE / "page.html").read_text(encoding="utf-8")
         page = page.replace("{{title}}", html.escape(self.title))
         page = page.replace("{{widgets}}", _script_json(entries))
-        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+        # no-referrer: the URL may carry the token, and widget code may fetch from other sites
+        return HTMLResponse(page, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
     async def _page_js(self, request: Request) -> Response:
         return FileResponse(HERE / "page.js", media_type="text/javascript", headers={"Cache-Control": "no-store"})
 
     async def _socket(self, websocket: WebSocket) -> None:
-        if not _same_origin(websocket):
-            await websocket.close(code=1008, reason="cross-origin WebSocket refused")
-            return
         await websocket.accept()
         only = set(websocket.query_params.getlist("widget"))
         widgets = [w for name, w in self.widgets.items() if not only or name in only or w.model_id in only]
@@ -192,14 +205,6 @@ async def _writer(websocket: WebSocket, session: Session, scope: anyio.CancelSco
     scope.cancel()
 
 
-def _same_origin(websocket: WebSocket) -> bool:
-    """Browsers always send Origin; other clients (tests, scripts) usually do not, and are not a CSRF risk."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True
-    return urlsplit(origin).netloc == websocket.headers.get("host", "")
-
-
 def _script_json(value: Any) -> str:
     """JSON safe inside a <script> element: no "</script>" or "<!--" can appear."""
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -212,9 +217,12 @@ def serve(
     open_browser: bool = False,
     title: str = "anywidget-core",
     max_frame_bytes: int = MAX_FRAME_BYTES,
+    token: str | bool = True,
+    allow_hosts: Iterable[str] = (),
 ) -> StandaloneServer:
-    """Serve ``widgets`` on a page in a background thread; returns the running server (``.url``, ``.stop()``)."""
-    server = StandaloneServer(widgets, host, port, title, max_frame_bytes).start()
+    """Serve ``widgets`` on a page in a background thread; returns the running server (``.url``, with its
+    token, and ``.stop()``). See :class:`StandaloneServer` for ``token`` and ``allow_hosts``."""
+    server = StandaloneServer(widgets, host, port, title, max_frame_bytes, token, allow_hosts).start()
     if open_browser:
         webbrowser.open(server.url)
     return server

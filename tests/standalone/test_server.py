@@ -38,8 +38,8 @@ def server(widgets: dict[str, Any]) -> Iterator[StandaloneServer]:
 class Client:
     """A raw front end: keeps every decoded frame it reads."""
 
-    def __init__(self, server: StandaloneServer, query: str = "") -> None:
-        self.ws: ClientConnection = connect(server.ws_url + query, max_size=None, open_timeout=10).__enter__()
+    def __init__(self, server: StandaloneServer) -> None:
+        self.ws: ClientConnection = connect(server.ws_url, max_size=None, open_timeout=10).__enter__()
         self.frames: list[tuple[str | None, Any, list[bytes]]] = []
 
     def send(self, model_id: str | None, data: Any, buffers: list[bytes] = ()) -> None:  # type: ignore[assignment]
@@ -241,7 +241,7 @@ def test_cross_origin_socket_is_refused(server: StandaloneServer, widgets: dict[
     with pytest.raises((InvalidStatus, ConnectionClosed)):
         ws = connect(server.ws_url, origin="http://evil.example", open_timeout=10).__enter__()  # type: ignore[arg-type]
         ws.recv(timeout=10)
-    same = connect(server.ws_url, origin=server.url.rstrip("/"), open_timeout=10).__enter__()  # type: ignore[arg-type]
+    same = connect(server.ws_url, origin=server.root.rstrip("/"), open_timeout=10).__enter__()  # type: ignore[arg-type]
     try:
         assert json.loads(same.recv(timeout=10))["data"]["method"] == "open"
     finally:
@@ -280,7 +280,7 @@ def test_page_lists_widgets_and_serves_the_runtime_route(server: StandaloneServe
     with urllib.request.urlopen(server.url, timeout=10) as response:
         page = response.read().decode()
     assert widgets["counter"].model_id in page and '"counter"' in page
-    with urllib.request.urlopen(server.url + "page.js", timeout=10) as response:
+    with urllib.request.urlopen(f"{server.root}page.js?token={server.token}", timeout=10) as response:
         assert "WebSocket" in response.read().decode()
 
 
