@@ -33,6 +33,7 @@ TOKEN_PARAM = "token"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 ANY_ADDRESS = frozenset({"0.0.0.0", "::", ""})  # a bind address that is no name anyone browses to
 POLICY_VIOLATION = 1008  # WebSocket close code for a refused token
+TRANSPORT = "anywidget_core.transport"  # scope key: the socket's asyncio transport, when the server has one
 
 NEED_TOKEN = (
     "this anywidget-core server needs its token: open the URL it printed (it ends in ?token=...), "
@@ -150,7 +151,17 @@ class AccessGuard:
             return
         if in_query and self.access.token is not None and not websocket:
             send = _with_header(send, self.access.set_cookie())
+        if websocket:
+            scope[TRANSPORT] = _transport_of(send)
         await self.app(scope, receive, send)
+
+
+def _transport_of(send: Send) -> Any:
+    """uvicorn's transport for this connection: its ASGI ``send`` is a method of the connection's protocol.
+    The writer needs it to see whether a client takes its output, and to cut one that reads nothing (an ASGI
+    close waits until the client reads). None under servers that give no such handle."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    return transport if callable(getattr(transport, "get_write_buffer_size", None)) else None
 
 
 def _with_header(send: Send, header: tuple[bytes, bytes]) -> Send:

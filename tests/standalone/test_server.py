@@ -305,21 +305,18 @@ def test_probe_goes_through_the_socket() -> None:
         host.shutdown()
 
 
-def test_a_client_that_falls_behind_is_dropped_not_buffered_forever(
-    server: StandaloneServer, widgets: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from anywidget_core.hosts.standalone import session
+def test_a_client_over_the_output_budget_is_dropped_with_a_reason(widgets: dict[str, Any]) -> None:
+    from anywidget_core.hosts.standalone import ServerLimits
 
-    monkeypatch.setattr(session, "MAX_PENDING_BYTES", 1)  # even the open frames are more than this backlog
-    slow = Client(server)
-    with pytest.raises(ConnectionClosed) as closed:
-        while True:
-            slow.ws.recv(timeout=10)
-    assert closed.value.rcvd is not None
-    assert closed.value.rcvd.code == 1013
-    assert "reconnect" in closed.value.rcvd.reason
-    monkeypatch.undo()
-    healthy(server, widgets)
+    with serve(widgets, limits=ServerLimits(output_bytes=1)) as tight:  # even the open frames are more than this
+        slow = Client(tight)
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                slow.ws.recv(timeout=10)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 1013
+        assert "output budget" in closed.value.rcvd.reason and "reconnect" in closed.value.rcvd.reason
+        assert tight.output.total == 0  # everything it held is released
 
 
 def test_children_open_before_their_parent_and_when_added() -> None:
