@@ -94,6 +94,9 @@ class StandaloneServer:
             AccessGuard(self.app(), self.access),
             ws_max_size=self.limits.frame_bytes,  # enforced by the WebSocket library before a frame is buffered
             ws_ping_interval=20.0,
+            # no permessage-deflate: compressing a large frame ran on the event loop, stalling every tab for
+            # seconds (50 MB: ~6 s), and binary buffers rarely compress
+            ws_per_message_deflate=False,
             log_level="warning",
             lifespan="off",
             timeout_graceful_shutdown=2,
@@ -258,24 +261,31 @@ class _Sink:
         self.transport = transport
         self.session = session
         self.held = 0  # bytes handed to the socket and charged to the budget
+        self.states: list[str] = []  # models whose full state was handed to the socket, not yet all taken
         self.size = 0
-        self.since = time.monotonic()  # when the client last took something
+        self.since = self.checked = time.monotonic()  # when the client last took something; last looked
 
     def handed(self, item: Outgoing) -> None:
-        self.session.sent(item)
         self.held += item.size
+        if item.full_state is not None:
+            self.states.append(item.full_state)  # the id, not the frame: the frame is freed once handed
         self.settle()
 
     def settle(self) -> None:
         """Release what the client took; drop the connection if it took nothing for too long."""
         size = self.transport.get_write_buffer_size() if self.transport is not None else 0
         now = time.monotonic()
-        if size < self.size or size == 0:
-            self.since = now
+        if size < self.size or size == 0 or now - self.checked > 4 * POLL_SECONDS:
+            self.since = now  # progress, or this loop was too busy to look (then the client is not to blame)
+        self.checked = now
         self.size = size
         if self.held > size:
             self.session.release(self.held - size)
             self.held = size
+        if size == 0:  # the client has taken every full state handed to it: it may ask again
+            for model_id in self.states:
+                self.session.taken(model_id)
+            self.states.clear()
         stall = self.session.limits.stall_seconds
         if size and now - self.since > stall:
             self.session.drop(f"client too slow: it took no data for {stall:g} s; reconnect for the current state")

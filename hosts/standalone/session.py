@@ -11,8 +11,8 @@ inbound worker may be waiting for.
 
 What a connection holds for output is charged to the server's :class:`~.limits.OutputBudget` until the client
 has taken it; a connection that makes the total exceed it (the one holding the most) is dropped. A
-``request_state`` while an earlier full state of that model is still unsent is dropped: the front end gets
-that one, then every later change in order, so its model ends up current all the same.
+``request_state`` while an earlier full state of that model has not yet been taken by the client is dropped:
+the front end gets that one, then every later change in order, so its model ends up current all the same.
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ class Session:
         self.wakeup = asyncio.Event()
         self.on_drop: Callable[[], None] = lambda: None  # set by the writer: interrupts a blocked send
         self._lock = threading.Lock()
-        self._unsent_states: collections.Counter[str] = collections.Counter()  # model id -> full states unsent
+        # model id -> full states of it queued or not yet taken by the client
+        self._pending_states: collections.Counter[str] = collections.Counter()
         self._answering: tuple[int, str] | None = None  # (thread, model id) while a request_state is answered
 
     # ------------------------------------------------------------------ outbound (any thread)
@@ -92,7 +93,7 @@ class Session:
                 return
             self.outbox.append(Outgoing(frame, size, state_of))
             if state_of is not None:
-                self._unsent_states[state_of] += 1
+                self._pending_states[state_of] += 1
         drop = self.budget.add(self, size, self.drop)
         if drop is not None:
             drop("the server's output budget is exhausted and this connection holds the most: reconnect")
@@ -110,11 +111,10 @@ class Session:
             self.wakeup.clear()
             return None
 
-    def sent(self, item: Outgoing) -> None:
-        """The writer handed ``item`` to the socket: a later ``request_state`` for its model is answered."""
-        if item.full_state is not None:
-            with self._lock:
-                self._unsent_states[item.full_state] -= 1
+    def taken(self, model_id: str) -> None:
+        """The client has taken a full state of ``model_id``: a later ``request_state`` is answered again."""
+        with self._lock:
+            self._pending_states[model_id] -= 1
 
     def release(self, nbytes: int) -> None:
         """The client has taken ``nbytes`` of output (or they are gone with the socket)."""
@@ -129,7 +129,7 @@ class Session:
             self.dropped = reason
             freed = sum(item.size for item in self.outbox)
             self.outbox.clear()
-            self._unsent_states.clear()
+            self._pending_states.clear()
         log.warning("dropping connection %s: %s", self.key, reason)
         self.release(freed)
         with contextlib.suppress(RuntimeError):
@@ -199,7 +199,7 @@ class Session:
             return
         if _method(data) == "request_state":
             with self._lock:
-                if self._unsent_states[decoded.model_id] > 0:
+                if self._pending_states[decoded.model_id] > 0:
                     return  # the full state it asks for is already on its way
             self._answering = (threading.get_ident(), decoded.model_id)
             try:
