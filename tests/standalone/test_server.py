@@ -361,3 +361,30 @@ def test_foreign_host_header_is_refused(server: StandaloneServer) -> None:
         status = raw.recv(1024).split(b"\r\n", 1)[0]
     assert b" 101 " not in status, status
     assert status.startswith(b"HTTP/1.1 4") or status.startswith(b"HTTP/1.1 5"), status
+
+
+@pytest.mark.parametrize("bad", ["\ud800", float("nan")], ids=["lone surrogate", "NaN"])
+def test_a_message_that_cannot_be_encoded_harms_only_itself(
+    server: StandaloneServer, widgets: dict[str, Any], bad: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever lets such a value reach a transport (the core refuses them in state), the socket writer never
+    sees it: the sender's tab gets an error for that message, and every tab, widget and send keeps working."""
+    echo, counter = widgets["echo"], widgets["counter"]
+    a, b = Client(server), Client(server)
+    try:
+        a.opened(), b.opened()
+        link = echo.links[max(echo.links, key=lambda key: key[-1])]  # the newest socket's: b's
+        assert link.transport is not None
+        link.transport.send({"method": "custom", "content": {"text": bad}}, [])  # straight to b's socket
+        _, error, _ = b.wait_for(lambda m, d, _: d.get("method") == "error")
+        assert error["code"] == "invalid_value" and "could not send" in error["message"]
+        assert any("cannot send" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+        counter.value += 1  # both tabs, the bad one included, still get every later message
+        for c in (a, b):
+            c.wait_for(lambda m, d, _: d.get("state") == {"value": counter.value})
+        echo.send({"kind": "after"})
+        b.wait_for(lambda m, d, _: d.get("content") == {"kind": "after"})
+        healthy(server, widgets)
+    finally:
+        a.close()
+        b.close()
