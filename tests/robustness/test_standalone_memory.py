@@ -268,3 +268,41 @@ def test_a_legitimate_50_mb_field_still_travels(victim: Victim) -> None:
         _, data, buffers = decode_frame(reader.recv(timeout=60), max_bytes=1 << 40)
         assert data["method"] in ("update", "echo_update") and data["buffer_paths"] == [["blob"]]
         assert bytes(buffers[0]) == blob
+
+
+def test_over_budget_the_socket_holding_most_is_dropped_not_the_one_that_reads() -> None:
+    """One tab stopped reading while Python keeps changing an 8 MiB field: it is dropped (its output freed)
+    when the server's output budget runs out; a tab that keeps up gets every change."""
+    from anywidget_core.hosts.standalone import ServerLimits, serve
+
+    from .standalone_victim import Victim as Blob
+
+    widget = Blob(blob=b"\x00" * (8 * MiB))
+    with serve({"blob": widget}, limits=ServerLimits(output_bytes=40 * MiB)) as server:
+        mute = Mute(server.ws_url)
+        with connect(server.ws_url, max_size=None, open_timeout=10) as reader:
+            decode_frame(reader.recv(timeout=30), max_bytes=1 << 40)  # the open
+            for i in range(1, 9):
+                widget.blob = bytes([i]) * (8 * MiB)
+                _, data, buffers = decode_frame(reader.recv(timeout=30), max_bytes=1 << 40)
+                assert data["method"] == "update" and bytes(buffers[0][:1]) == bytes([i])
+            assert server.output.total <= server.limits.output_bytes
+        deadline = time.monotonic() + 10
+        while server.output.total and time.monotonic() < deadline:  # the mute tab's output is freed
+            time.sleep(0.05)
+        assert server.output.total == 0
+        mute.sock.close()
+
+
+def test_request_state_is_answered_again_once_the_answer_was_taken() -> None:
+    from anywidget_core.hosts.standalone import serve
+
+    from .standalone_victim import Victim as Small
+
+    widget = Small(value=5)
+    with serve({"small": widget}) as server, connect(server.ws_url, max_size=None, open_timeout=10) as ws:
+        decode_frame(ws.recv(timeout=10), max_bytes=1 << 40)  # the open
+        for _ in range(3):
+            ws.send(encode_frame(widget.model_id, {"method": "request_state"}))
+            _, data, _ = decode_frame(ws.recv(timeout=10), max_bytes=1 << 40)
+            assert data["method"] == "update" and data["state"]["value"] == 5
