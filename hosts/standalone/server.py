@@ -295,6 +295,8 @@ class _Sink:
         what it holds (an orderly close would wait for a client that does not read)."""
         with anyio.move_on_after(CLOSE_GRACE_SECONDS):
             await websocket.close(code=TRY_AGAIN_LATER, reason=reason[:120])  # a close reason is <= 123 bytes
+            while self.transport is not None and self.transport.get_write_buffer_size() > 0:
+                await anyio.sleep(0.05)  # until the client has the close frame (and the reason)
         if self.transport is not None and self.transport.get_write_buffer_size() > 0:
             self.transport.abort()
 

@@ -306,3 +306,27 @@ def test_request_state_is_answered_again_once_the_answer_was_taken() -> None:
             ws.send(encode_frame(widget.model_id, {"method": "request_state"}))
             _, data, _ = decode_frame(ws.recv(timeout=10), max_bytes=1 << 40)
             assert data["method"] == "update" and data["state"]["value"] == 5
+
+
+def test_a_stalled_client_is_dropped_with_a_reason_it_can_read() -> None:
+    """A tab that stops reading is dropped after stall_seconds; if it reads again within the close grace it
+    finds, after the data it had not taken, a close frame (1013) saying why."""
+    from anywidget_core.hosts.standalone import ServerLimits, serve
+
+    from .standalone_victim import Victim as Blob
+
+    widget = Blob(blob=b"\x00" * (8 * MiB))
+    with serve({"blob": widget}, limits=ServerLimits(stall_seconds=1.0)) as server:
+        mute = Mute(server.ws_url)  # the 8 MiB open fills the socket buffers; the client takes no more
+        time.sleep(1.6)  # past stall_seconds (the server looks every 0.5 s), within the 2 s grace after it
+        mute.sock.settimeout(10)
+        while mute.protocol.close_rcvd is None:
+            data = mute.sock.recv(1 << 20)
+            if not data:
+                break
+            mute.protocol.receive_data(data)
+        mute.sock.close()
+        close = mute.protocol.close_rcvd
+        assert close is not None, "no close frame: the connection was cut"
+        assert close.code == 1013 and "too slow" in close.reason, close
+        assert server.output.total == 0
