@@ -266,8 +266,10 @@ def test_sends_from_many_threads_keep_per_widget_order(client: Client, widgets: 
         t.start()
     for t in threads:
         t.join()
-    client.wait_for(lambda m, d, b: d.get("state") == {"value": 10_000 + n - 1})
-    client.wait_for(lambda m, d, b: d.get("content") == {"seq": n - 1})
+    # read until both last messages are in, in whichever order the two widgets' streams interleave
+    lasts = [("state", {"value": 10_000 + n - 1}), ("content", {"seq": n - 1})]
+    while not all(any(f[1].get(key) == last for f in client.frames) for key, last in lasts):
+        client.wait_for(lambda m, d, b: True)
     values = [d["state"]["value"] for m, d, _ in client.frames if m == counter.model_id and d["method"] == "update"]
     seqs = [d["content"]["seq"] for m, d, _ in client.frames if m == echo.model_id and d["method"] == "custom"]
     assert values == [10_000 + i for i in range(n)]
