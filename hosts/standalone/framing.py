@@ -62,12 +62,8 @@ def encode_frame(model_id: str | None, data: Any, buffers: list[memoryview] | No
             head.encode("utf-8")  # UnicodeEncodeError (a ValueError) for a lone surrogate
         return head
     parts: list[bytes | memoryview] = [head.encode("utf-8"), *buffers]
-    out = bytearray(_U32.pack(len(parts)))
-    for part in parts:
-        out += _U32.pack(memoryview(part).nbytes)
-    for part in parts:
-        out += part
-    return bytes(out)
+    lengths = struct.pack(f"<{1 + len(parts)}I", len(parts), *(memoryview(part).nbytes for part in parts))
+    return b"".join([lengths, *parts])  # one copy of the buffers (a bytearray grown, then copied, made two)
 
 
 def decode_frame(
