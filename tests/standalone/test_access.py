@@ -153,8 +153,8 @@ def test_cross_origin_websocket_is_refused_even_with_the_token(server: Standalon
     assert first_frame(server.ws_url, origin=server.root.rstrip("/"))["method"] == "open"
 
 
-def _serve_cli(*args: str, env: dict[str, str] | None = None) -> str:
-    """Start `anywidget-core serve` with args; return its printed URL; stop it."""
+def _serve_cli(*args: str, env: dict[str, str] | None = None, check: Any = None) -> str:
+    """Start `anywidget-core serve` with args; return its printed URL (``check(url)`` runs while it serves)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "anywidget_core", "serve", str(COUNTER_PY), "--no-browser", *args],
         stdout=subprocess.PIPE,
@@ -164,7 +164,10 @@ def _serve_cli(*args: str, env: dict[str, str] | None = None) -> str:
     )
     try:
         assert proc.stdout is not None
-        return proc.stdout.readline().strip()
+        url = proc.stdout.readline().strip()
+        if check is not None:
+            check(url)
+        return url
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
@@ -175,3 +178,18 @@ def test_cli_token_options() -> None:
     assert _serve_cli(env={"ANYWIDGET_CORE_TOKEN": "from-env"}).endswith("/?token=from-env")
     url = _serve_cli("--no-token")
     assert url.endswith("/") and "token" not in url
+
+
+def test_cli_allow_host_on_any_address() -> None:
+    def check(url: str) -> None:
+        port = int(url.split(":")[2].split("/")[0])
+        token = url.split("?token=")[1]
+        for host, status in (("box.lan", 200), ("evil.example", 400)):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                conn.request("GET", f"/?token={token}", headers={"Host": f"{host}:{port}"})
+                assert conn.getresponse().status == status, host
+            finally:
+                conn.close()
+
+    assert _serve_cli("--host", "0.0.0.0", "--allow-host", "box.lan", check=check).startswith("http://0.0.0.0:")
