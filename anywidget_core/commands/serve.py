@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -11,6 +12,7 @@ from types import FrameType
 from .target import load_for_command
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+TOKEN_ENV = "ANYWIDGET_CORE_TOKEN"  # the token, when --token is not given (like JUPYTER_TOKEN)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +21,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     parser.add_argument("--title", default=None, help="page title (default: the target)")
+    auth = parser.add_mutually_exclusive_group()
+    auth.add_argument(
+        "--token",
+        default=None,
+        help=f"the token the page and WebSocket need (default: ${TOKEN_ENV}, else a random one per run; "
+        "the printed URL carries it)",
+    )
+    auth.add_argument(
+        "--no-token", action="store_true", help="no authentication: anyone who can reach the port drives the widgets"
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name browsers may use besides localhost, the bind address and IP addresses (repeatable)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,15 +49,33 @@ def run(args: argparse.Namespace) -> int:
     widgets = load_for_command(args.target)
     if isinstance(widgets, int):
         return widgets
-    if args.host not in LOOPBACK:
+    token: str | bool = False if args.no_token else (args.token or os.environ.get(TOKEN_ENV) or True)
+    if args.no_token:
+        reach = "this machine" if args.host in LOOPBACK else args.host
         print(
-            f"warning: binding {args.host}: anyone who can reach it can drive these widgets (and the Python "
-            "handlers behind them)",
+            f"warning: --no-token: any user or process that can reach {reach}:{args.port or '<port>'} can drive "
+            "these widgets (and the Python handlers behind them)",
+            file=sys.stderr,
+        )
+    elif args.host not in LOOPBACK:
+        print(
+            f"note: binding {args.host}: anyone with the URL (it carries the token) can drive these widgets",
             file=sys.stderr,
         )
     try:
         title = args.title or args.target
-        server = serve(widgets, host=args.host, port=args.port, open_browser=not args.no_browser, title=title)
+        server = serve(
+            widgets,
+            host=args.host,
+            port=args.port,
+            open_browser=not args.no_browser,
+            title=title,
+            token=token,
+            allow_hosts=args.allow_host,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1

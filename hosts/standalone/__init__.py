@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .framing import MAX_FRAME_BYTES, FrameError, decode_frame, encode_frame
+    from .limits import ServerLimits
     from .probe import SocketProbe, StandaloneHost
     from .server import StandaloneServer, serve
 
@@ -19,6 +20,7 @@ _WHERE = {
     "FrameError": "framing",
     "decode_frame": "framing",
     "encode_frame": "framing",
+    "ServerLimits": "limits",
     "SocketProbe": "probe",
     "StandaloneHost": "probe",
     "StandaloneServer": "server",
@@ -28,6 +30,7 @@ _WHERE = {
 __all__ = [
     "MAX_FRAME_BYTES",
     "FrameError",
+    "ServerLimits",
     "SocketProbe",
     "StandaloneHost",
     "StandaloneServer",

@@ -14,6 +14,7 @@ bytes raises :class:`FrameError` with a message fit to send back, never anything
 from __future__ import annotations
 
 import json
+import re
 import struct
 from typing import Any, NamedTuple
 
@@ -23,6 +24,13 @@ from anywidget_core.errors import ErrorCode
 # is read into memory; decode_frame checks it again so every path (probes, other servers) has the same limit.
 MAX_FRAME_BYTES = 64 * 1024 * 1024
 MAX_PARTS = 1 + 1024  # the JSON part plus the core's default max_buffers
+# Parsed JSON costs up to ~70 bytes of Python objects per 3 bytes of text ("{},"), so its size and its count of
+# values are bounded well below the frame limit (binary data travels as buffers, which are never parsed).
+MAX_JSON_BYTES = 16 * 1024 * 1024
+MAX_JSON_VALUES = 250_000
+
+_STRUCTURE = ("{", "[", ",", ":")  # one of these per value (a member has two), outside strings
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 
 _U32 = struct.Struct("<I")
 
@@ -43,24 +51,32 @@ class Decoded(NamedTuple):
 
 
 def encode_frame(model_id: str | None, data: Any, buffers: list[memoryview] | None = None) -> str | bytes:
-    """The WebSocket message for one protocol message: ``str`` (text frame) or ``bytes`` (binary frame)."""
-    head = json.dumps({"model_id": model_id, "data": data}, separators=(",", ":"), ensure_ascii=False)
+    """The WebSocket message for one protocol message: ``str`` (text frame) or ``bytes`` (binary frame).
+
+    Raises ``ValueError`` for data no front end could parse (NaN, infinities, strings with lone surrogates),
+    here in the sender's thread, so the socket writer never meets it.
+    """
+    head = json.dumps({"model_id": model_id, "data": data}, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     if not buffers:
+        if not head.isascii():
+            head.encode("utf-8")  # UnicodeEncodeError (a ValueError) for a lone surrogate
         return head
     parts: list[bytes | memoryview] = [head.encode("utf-8"), *buffers]
-    out = bytearray(_U32.pack(len(parts)))
-    for part in parts:
-        out += _U32.pack(memoryview(part).nbytes)
-    for part in parts:
-        out += part
-    return bytes(out)
+    lengths = struct.pack(f"<{1 + len(parts)}I", len(parts), *(memoryview(part).nbytes for part in parts))
+    return b"".join([lengths, *parts])  # one copy of the buffers (a bytearray grown, then copied, made two)
 
 
-def decode_frame(message: str | bytes | bytearray | memoryview, max_bytes: int = MAX_FRAME_BYTES) -> Decoded:
+def decode_frame(
+    message: str | bytes | bytearray | memoryview,
+    max_bytes: int = MAX_FRAME_BYTES,
+    max_json_bytes: int = MAX_JSON_BYTES,
+    max_json_values: int = MAX_JSON_VALUES,
+) -> Decoded:
     """Decode one WebSocket message from a front end; FrameError if it is malformed or too large."""
     if isinstance(message, str):
         if len(message) > max_bytes:  # characters <= bytes, so this never refuses a legal frame
             raise FrameError(f"frame is larger than the limit of {max_bytes} bytes", ErrorCode.TOO_LARGE)
+        check_json_size(message, max_json_bytes, max_json_values)
         return _envelope(message, [])
     view = memoryview(message).cast("B")
     if view.nbytes > max_bytes:
@@ -83,11 +99,40 @@ def decode_frame(message: str | bytes | bytearray | memoryview, max_bytes: int =
     for length in lengths:
         parts.append(view[offset : offset + length])
         offset += length
+    if parts[0].nbytes > max_json_bytes:  # before decoding it
+        raise _json_too_large(max_json_bytes)
     try:
         text = str(parts[0], "utf-8")
     except UnicodeDecodeError as exc:
         raise FrameError(f"binary frame part 0 is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
+    check_json_size(text, max_json_bytes, max_json_values)
     return _envelope(text, parts[1:])
+
+
+def check_json_size(text: str, max_bytes: int, max_values: int) -> None:
+    """Refuse JSON too costly to parse, before parsing it: FrameError ``too_large``."""
+    if len(text) > max_bytes:  # characters <= bytes
+        raise _json_too_large(max_bytes)
+    if json_values(text, max_values) > max_values:
+        raise FrameError(f"the JSON of a frame has more than {max_values} values", ErrorCode.TOO_LARGE)
+
+
+def _json_too_large(limit: int) -> FrameError:
+    return FrameError(
+        f"the JSON of a frame is larger than the limit of {limit} bytes (send binary data as buffers)",
+        ErrorCode.TOO_LARGE,
+    )
+
+
+def json_values(text: str, enough: int) -> int:
+    """How many values a JSON text holds, without parsing it: one structural character per value (a member
+    has two), an upper bound. Strings are taken out only when the quick count is over ``enough``, so a
+    string full of commas costs no false refusal."""
+    count = sum(text.count(c) for c in _STRUCTURE) + 1
+    if count > enough and '"' in text:
+        bare = _JSON_STRING.sub("", text)
+        count = sum(bare.count(c) for c in _STRUCTURE) + 1
+    return count
 
 
 def _envelope(text: str, buffers: list[memoryview]) -> Decoded:

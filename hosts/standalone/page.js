@@ -5,6 +5,7 @@ import { createRuntime, decodeFrame, encodeFrame } from "/static/runtime.js";
 
 const MAX_RETRY_MS = 5000;
 const MAX_ERRORS_SHOWN = 20;
+const POLICY_VIOLATION = 1008; // the server refused our token
 
 const widgets = JSON.parse(document.getElementById("awc-widgets").textContent);
 const main = document.getElementById("awc-main");
@@ -77,6 +78,11 @@ function connect() {
     if (socket !== ws) return;
     if (!wanted) {
       setStatus("closed", "disconnected");
+      return;
+    }
+    if (event.code === POLICY_VIOLATION) {
+      // The token was refused (the server restarted with a new one): retrying cannot help.
+      setStatus("closed", `refused: ${event.reason}; open the URL the server printed`);
       return;
     }
     const delay = Math.min(MAX_RETRY_MS, 250 * 2 ** retries++);

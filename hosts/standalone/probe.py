@@ -30,7 +30,7 @@ class SocketProbe(Probe):
 
         self.model_id = widget.model_id
         # entered as a context manager: websockets 17 deprecates bare connect(); disconnect() closes it
-        self.socket = connect(f"{server.ws_url}?widget={widget.model_id}", max_size=None, open_timeout=10).__enter__()
+        self.socket = connect(server.socket_url(widget.model_id), max_size=None, open_timeout=10).__enter__()
         self._pings = itertools.count(1)
         self._inbox: list[Received] = []
         weakref.finalize(self, self.socket.close)  # a forgotten probe does not keep its socket (and links) open

@@ -2,13 +2,14 @@
 
 ``/`` is the page that renders the widgets, ``/page.js`` its bootstrap, ``/static/`` the shared front-end
 runtime, ``/ws`` the WebSocket every tab talks through (framing in :mod:`.framing`, per-socket logic in
-:mod:`.session`). It binds 127.0.0.1 unless told otherwise, and refuses WebSocket handshakes whose ``Origin``
-is another site, so a web page the user visits cannot drive the widgets.
+:mod:`.session`). It binds 127.0.0.1 unless told otherwise. Every route needs the per-run token and an allowed
+``Host``; WebSockets from another site's page are refused (:mod:`.access`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import itertools
 import json
@@ -16,17 +17,17 @@ import logging
 import os
 import socket
 import threading
+import time
 import webbrowser
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode
 
 import anyio
 import anyio.to_thread
 import uvicorn
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -36,20 +37,28 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 import anywidget_core
 from anywidget_core import Widget
 
-from .framing import MAX_FRAME_BYTES
+from .access import TRANSPORT, Access, AccessGuard, new_token
+from .limits import OutputBudget, ServerLimits
 from .naming import Widgets, named
-from .session import Session
+from .session import Outgoing, Session
 
 log = logging.getLogger("anywidget_core.standalone")
 
 HERE = Path(__file__).parent
-LOOPBACK = {"127.0.0.1", "::1"}
-LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
 STATIC_DIR = Path(anywidget_core.__path__[0]) / "static"  # runtime.js, shared with the other hosts
+POLL_SECONDS = 0.5  # how often a writer looks whether its client took the output it was handed
+CLOSE_GRACE_SECONDS = 2.0  # a dropped client that reads within this gets the close reason; else it is cut
+TRY_AGAIN_LATER = 1013  # close code of a dropped connection: reconnecting gets the current state
 
 
 class StandaloneServer:
-    """Serves widgets to any number of tabs. Start with :func:`serve`; ``url``; ``stop()``."""
+    """Serves widgets to any number of tabs. Start with :func:`serve`; ``url``; ``stop()``.
+
+    ``token``: ``True`` (default) makes a random one per run, a string sets it, ``False`` turns authentication
+    off (anyone who can reach the port drives the widgets). ``allow_hosts``: host names, besides loopback names,
+    the bind address and IP addresses, that browsers may use to reach the server. ``limits``: what sockets may
+    cost the server (:class:`~.limits.ServerLimits`); ``max_frame_bytes`` overrides its ``frame_bytes``.
+    """
 
     def __init__(
         self,
@@ -57,22 +66,37 @@ class StandaloneServer:
         host: str = "127.0.0.1",
         port: int = 0,
         title: str = "anywidget-core",
-        max_frame_bytes: int = MAX_FRAME_BYTES,
+        max_frame_bytes: int | None = None,
+        token: str | bool = True,
+        allow_hosts: Iterable[str] = (),
+        limits: ServerLimits | None = None,
     ) -> None:
+        if token == "":
+            raise ValueError("an empty token: pass token=False to turn authentication off")
         self.widgets: dict[str, Widget] = {} if widgets is None else named(widgets)
         self.title = title
-        self.max_frame_bytes = max_frame_bytes
+        self.limits = limits or ServerLimits()
+        if max_frame_bytes is not None:
+            self.limits = dataclasses.replace(self.limits, frame_bytes=max_frame_bytes)
+        self.max_frame_bytes = self.limits.frame_bytes
+        self.output = OutputBudget(self.limits.output_bytes)  # shared by every socket of this server
+        self.token: str | None = new_token() if token is True else (token or None)
         self.server_id = os.urandom(4).hex()
         self._sockets = itertools.count(1)
         self._sock = socket.create_server((host, port))  # bound now, so the URL is known before serving
         bound_host, bound_port = self._sock.getsockname()[:2]
         self.host, self.port = bound_host, int(bound_port)
+        self.access = Access.for_server(self.token, host, self.port, allow_hosts)
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        self.url = f"http://{shown}:{self.port}/"
+        self.root = f"http://{shown}:{self.port}/"
+        self.url = self.root + self._query()  # the URL to open: it carries the token
         config = uvicorn.Config(
-            self.app(),
-            ws_max_size=max_frame_bytes,  # enforced by the WebSocket library before a frame is buffered
+            AccessGuard(self.app(), self.access),
+            ws_max_size=self.limits.frame_bytes,  # enforced by the WebSocket library before a frame is buffered
             ws_ping_interval=20.0,
+            # no permessage-deflate: compressing a large frame ran on the event loop, stalling every tab for
+            # seconds (50 MB: ~6 s), and binary buffers rarely compress
+            ws_per_message_deflate=False,
             log_level="warning",
             lifespan="off",
             timeout_graceful_shutdown=2,
@@ -115,7 +139,17 @@ class StandaloneServer:
 
     @property
     def ws_url(self) -> str:
-        return "ws" + self.url[len("http") :] + "ws"
+        """The WebSocket URL, with the token."""
+        return self.socket_url()
+
+    def socket_url(self, *widgets: str) -> str:
+        """The WebSocket URL for a client that shows only ``widgets`` (names or model ids; all when none)."""
+        return "ws" + self.root[len("http") :] + "ws" + self._query(widget=list(widgets))
+
+    def _query(self, **params: list[str]) -> str:
+        pairs = [("token", self.token)] if self.token is not None else []
+        pairs += [(key, value) for key, values in params.items() for value in values]
+        return "?" + urlencode(pairs) if pairs else ""
 
     # ------------------------------------------------------------------ the app
 
@@ -126,32 +160,25 @@ class StandaloneServer:
             WebSocketRoute("/ws", self._socket),
             Mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
         ]
-        middleware = []
-        if self.host in LOOPBACK:
-            # DNS rebinding: another site's name pointed at 127.0.0.1 passes the Origin check (same name),
-            # but not this one. A server bound to another interface is reached by names we cannot know.
-            middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=sorted(LOOPBACK_NAMES)))
-        return Starlette(routes=routes, middleware=middleware)
+        return Starlette(routes=routes)
 
     async def _page(self, request: Request) -> Response:
         entries = [{"name": name, "model_id": w.model_id} for name, w in self.widgets.items()]
         page = (HERE / "page.html").read_text(encoding="utf-8")
         page = page.replace("{{title}}", html.escape(self.title))
         page = page.replace("{{widgets}}", _script_json(entries))
-        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+        # no-referrer: the URL may carry the token, and widget code may fetch from other sites
+        return HTMLResponse(page, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
     async def _page_js(self, request: Request) -> Response:
         return FileResponse(HERE / "page.js", media_type="text/javascript", headers={"Cache-Control": "no-store"})
 
     async def _socket(self, websocket: WebSocket) -> None:
-        if not _same_origin(websocket):
-            await websocket.close(code=1008, reason="cross-origin WebSocket refused")
-            return
         await websocket.accept()
         only = set(websocket.query_params.getlist("widget"))
         widgets = [w for name, w in self.widgets.items() if not only or name in only or w.model_id in only]
         key = ("standalone", self.server_id, next(self._sockets))
-        session = Session(key, asyncio.get_running_loop(), self.max_frame_bytes)
+        session = Session(key, asyncio.get_running_loop(), self.limits, self.output)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_writer, websocket, session, tasks.cancel_scope)
             try:
@@ -175,29 +202,107 @@ class StandaloneServer:
 
 
 async def _writer(websocket: WebSocket, session: Session, scope: anyio.CancelScope) -> None:
-    """Write queued frames in order; drop the socket if the client cannot keep up."""
+    """Write queued frames in order, one at a time; drop the socket if its client stops taking them.
+
+    Output handed to the socket stays charged to the budget until the client has taken it (the transport's
+    buffer has drained), so a client that never reads cannot make the server hold more than one frame for it
+    beyond the budget; one that takes nothing for ``stall_seconds`` is dropped.
+    """
+    sink = _Sink(websocket.scope.get(TRANSPORT), session)
+    sending: list[anyio.CancelScope] = []
+
+    def interrupt() -> None:  # a drop interrupts a send that waits for the client
+        for waiting in sending:
+            waiting.cancel()
+
+    session.on_drop = interrupt
     try:
-        while True:
-            await session.wakeup.wait()
-            if session.overflowed:
-                await websocket.close(code=1013, reason="client too slow: reconnect for the current state")
-                break
-            for frame in session.drain():
-                if isinstance(frame, str):
-                    await websocket.send_text(frame)
-                else:
-                    await websocket.send_bytes(frame)
-    except (WebSocketDisconnect, RuntimeError, OSError):
+        while session.dropped is None:
+            item = session.next_frame()
+            if item is None:
+                with anyio.move_on_after(POLL_SECONDS):
+                    await session.wakeup.wait()
+                sink.settle()
+                continue
+            while session.dropped is None:
+                with anyio.move_on_after(POLL_SECONDS) as wait:
+                    sending.append(wait)
+                    await _send(websocket, item)
+                sending.clear()
+                if not wait.cancelled_caught:
+                    sink.handed(item)
+                    break
+                sink.settle()  # the send waited for the client to read: has it read anything lately?
+            else:  # dropped while this frame waited: it was taken from the queue, so the drop did not free it
+                session.release(item.size)
+        if session.dropped is not None:
+            await sink.close(websocket, session.dropped)
+    except (WebSocketDisconnect, OSError):
         pass  # the socket closed under us; the reader sees it too
-    scope.cancel()
+    except Exception:
+        log.exception("writer of connection %s failed; closing that connection only", session.key)
+    finally:
+        sink.release_all()
+        scope.cancel()
 
 
-def _same_origin(websocket: WebSocket) -> bool:
-    """Browsers always send Origin; other clients (tests, scripts) usually do not, and are not a CSRF risk."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True
-    return urlsplit(origin).netloc == websocket.headers.get("host", "")
+async def _send(websocket: WebSocket, item: Outgoing) -> None:
+    if isinstance(item.frame, str):
+        await websocket.send_text(item.frame)
+    else:
+        await websocket.send_bytes(item.frame)
+
+
+class _Sink:
+    """What one socket's client has not taken yet, seen through the transport's write buffer (uvicorn's,
+    when there is one: other servers give no handle, and then a frame counts as taken once it is sent)."""
+
+    def __init__(self, transport: asyncio.WriteTransport | None, session: Session) -> None:
+        self.transport = transport
+        self.session = session
+        self.held = 0  # bytes handed to the socket and charged to the budget
+        self.states: list[str] = []  # models whose full state was handed to the socket, not yet all taken
+        self.size = 0
+        self.since = self.checked = time.monotonic()  # when the client last took something; last looked
+
+    def handed(self, item: Outgoing) -> None:
+        self.held += item.size
+        if item.full_state is not None:
+            self.states.append(item.full_state)  # the id, not the frame: the frame is freed once handed
+        self.settle()
+
+    def settle(self) -> None:
+        """Release what the client took; drop the connection if it took nothing for too long."""
+        size = self.transport.get_write_buffer_size() if self.transport is not None else 0
+        now = time.monotonic()
+        if size < self.size or size == 0 or now - self.checked > 4 * POLL_SECONDS:
+            self.since = now  # progress, or this loop was too busy to look (then the client is not to blame)
+        self.checked = now
+        self.size = size
+        if self.held > size:
+            self.session.release(self.held - size)
+            self.held = size
+        if size == 0:  # the client has taken every full state handed to it: it may ask again
+            for model_id in self.states:
+                self.session.taken(model_id)
+            self.states.clear()
+        stall = self.session.limits.stall_seconds
+        if size and now - self.since > stall:
+            self.session.drop(f"client too slow: it took no data for {stall:g} s; reconnect for the current state")
+
+    async def close(self, websocket: WebSocket, reason: str) -> None:
+        """Close with ``reason`` when the client reads it soon enough; otherwise cut the connection, which frees
+        what it holds (an orderly close would wait for a client that does not read)."""
+        with anyio.move_on_after(CLOSE_GRACE_SECONDS):
+            await websocket.close(code=TRY_AGAIN_LATER, reason=reason[:120])  # a close reason is <= 123 bytes
+            while self.transport is not None and self.transport.get_write_buffer_size() > 0:
+                await anyio.sleep(0.05)  # until the client has the close frame (and the reason)
+        if self.transport is not None and self.transport.get_write_buffer_size() > 0:
+            self.transport.abort()
+
+    def release_all(self) -> None:
+        self.session.release(self.held)
+        self.held = 0
 
 
 def _script_json(value: Any) -> str:
@@ -211,10 +316,14 @@ def serve(
     port: int = 0,
     open_browser: bool = False,
     title: str = "anywidget-core",
-    max_frame_bytes: int = MAX_FRAME_BYTES,
+    max_frame_bytes: int | None = None,
+    token: str | bool = True,
+    allow_hosts: Iterable[str] = (),
+    limits: ServerLimits | None = None,
 ) -> StandaloneServer:
-    """Serve ``widgets`` on a page in a background thread; returns the running server (``.url``, ``.stop()``)."""
-    server = StandaloneServer(widgets, host, port, title, max_frame_bytes).start()
+    """Serve ``widgets`` on a page in a background thread; returns the running server (``.url``, with its
+    token, and ``.stop()``). See :class:`StandaloneServer` for ``token`` and ``allow_hosts``."""
+    server = StandaloneServer(widgets, host, port, title, max_frame_bytes, token, allow_hosts, limits).start()
     if open_browser:
         webbrowser.open(server.url)
     return server

@@ -8,6 +8,11 @@ never touches the socket: it encodes the frame in the caller's thread (a snapsho
 to a deque (in call order, which the widget's lock makes per-widget order), and wakes the writer task on the
 event loop without blocking. Blocking there could deadlock: the caller holds the widget's lock, which the
 inbound worker may be waiting for.
+
+What a connection holds for output is charged to the server's :class:`~.limits.OutputBudget` until the client
+has taken it; a connection that makes the total exceed it (the one holding the most) is dropped. A
+``request_state`` while an earlier full state of that model has not yet been taken by the client is dropped:
+the front end gets that one, then every later change in order, so its model ends up current all the same.
 """
 
 from __future__ import annotations
@@ -17,61 +22,122 @@ import collections
 import contextlib
 import logging
 import threading
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 from anywidget_core import Widget
 from anywidget_core.errors import ErrorCode
 from anywidget_core.link import Link
 from anywidget_core.messages import Error, Frame, to_frame
 
-from .framing import MAX_FRAME_BYTES, FrameError, decode_frame, encode_frame
+from .framing import FrameError, decode_frame, encode_frame
+from .limits import OutputBudget, ServerLimits
 
 log = logging.getLogger("anywidget_core.standalone")
 
-# Frames waiting for a slow client, in bytes. Past this the connection is dropped (close code 1013); the page
-# reconnects and gets the current state, which is cheaper than holding an unbounded backlog.
-MAX_PENDING_BYTES = 256 * 1024 * 1024
 MAX_ID_IN_ERROR = 80  # how much of an unknown model id an error message quotes
+# Messages whose JSON would cost more than this to parse wait for one of LARGE_DECODES slots, so many sockets
+# sending large JSON at once cannot multiply the server's peak memory by their number.
+LARGE_JSON = 1024 * 1024
+LARGE_DECODES = threading.BoundedSemaphore(2)
+
+
+class Outgoing(NamedTuple):
+    frame: str | bytes
+    size: int
+    full_state: str | None  # the model id when this frame carries that model's whole state (open, answer)
 
 
 class Session:
     """Protocol state of one socket; the async side (reading, writing) lives in the server."""
 
-    def __init__(self, key: object, loop: asyncio.AbstractEventLoop, max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
+    def __init__(
+        self,
+        key: object,
+        loop: asyncio.AbstractEventLoop,
+        limits: ServerLimits | None = None,
+        budget: OutputBudget | None = None,
+    ) -> None:
         self.key = key
         self.loop = loop
-        self.max_frame_bytes = max_frame_bytes
+        self.limits = limits or ServerLimits()
+        self.budget = budget or OutputBudget(self.limits.output_bytes)
         self.links: dict[str, Link] = {}
-        self.outbox: collections.deque[str | bytes] = collections.deque()
-        self.pending_bytes = 0
-        self.overflowed = False
+        self.outbox: collections.deque[Outgoing] = collections.deque()
+        self.dropped: str | None = None  # why the server drops this connection (a close reason)
         self.closed = False
         self.wakeup = asyncio.Event()
+        self.on_drop: Callable[[], None] = lambda: None  # set by the writer: interrupts a blocked send
         self._lock = threading.Lock()
+        # model id -> full states of it queued or not yet taken by the client
+        self._pending_states: collections.Counter[str] = collections.Counter()
+        self._answering: tuple[int, str] | None = None  # (thread, model id) while a request_state is answered
 
     # ------------------------------------------------------------------ outbound (any thread)
 
     def enqueue(self, model_id: str | None, data: Any, buffers: list[memoryview] | None = None) -> None:
-        frame = encode_frame(model_id, data, buffers)
+        """Queue one message for this socket. Never raises: a message that cannot be encoded is logged and
+        reported to this socket alone, so one bad value cannot stop other widgets, tabs or sends."""
+        try:
+            frame = encode_frame(model_id, data, buffers)
+        except Exception as exc:
+            log.error("cannot send %s for model %s on %s: %s", _method(data), model_id, self.key, exc)
+            if model_id is not None:
+                why = f"the server could not send a {_method(data)} message for model {model_id}: {exc}"
+                self.send_error(why[:1000], ErrorCode.INVALID_VALUE)
+            return
+        state_of = model_id if _method(data) == "open" or self._is_answer(model_id) else None
+        size = len(frame)
         with self._lock:
-            if self.closed or self.overflowed:
+            if self.closed or self.dropped is not None:
                 return
-            self.outbox.append(frame)
-            self.pending_bytes += len(frame)
-            if self.pending_bytes > MAX_PENDING_BYTES:
-                self.overflowed = True
+            self.outbox.append(Outgoing(frame, size, state_of))
+            if state_of is not None:
+                self._pending_states[state_of] += 1
+        drop = self.budget.add(self, size, self.drop)
+        if drop is not None:
+            drop("the server's output budget is exhausted and this connection holds the most: reconnect")
         with contextlib.suppress(RuntimeError):  # the loop has stopped: the server is gone, nobody reads this
             self.loop.call_soon_threadsafe(self.wakeup.set)
 
-    def drain(self) -> list[str | bytes]:
-        """Frames to write now (called by the writer task on the loop)."""
+    def _is_answer(self, model_id: str | None) -> bool:
+        return self._answering is not None and self._answering == (threading.get_ident(), model_id)
+
+    def next_frame(self) -> Outgoing | None:
+        """The next frame to write (writer task, on the loop); None when nothing is queued."""
         with self._lock:
-            frames = list(self.outbox)
-            self.outbox.clear()
-            self.pending_bytes = 0
+            if self.outbox:
+                return self.outbox.popleft()
             self.wakeup.clear()
-        return frames
+            return None
+
+    def taken(self, model_id: str) -> None:
+        """The client has taken a full state of ``model_id``: a later ``request_state`` is answered again."""
+        with self._lock:
+            self._pending_states[model_id] -= 1
+
+    def release(self, nbytes: int) -> None:
+        """The client has taken ``nbytes`` of output (or they are gone with the socket)."""
+        self.budget.release(self, nbytes)
+
+    def drop(self, reason: str) -> None:
+        """Drop this connection (any thread): its queued output is freed now; the writer closes the socket
+        with ``reason`` (close code 1013), or aborts it if the client does not read even that."""
+        with self._lock:
+            if self.dropped is not None or self.closed:
+                return
+            self.dropped = reason
+            freed = sum(item.size for item in self.outbox)
+            self.outbox.clear()
+            self._pending_states.clear()
+        log.warning("dropping connection %s: %s", self.key, reason)
+        self.release(freed)
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(self._interrupt)
+
+    def _interrupt(self) -> None:
+        self.wakeup.set()
+        self.on_drop()
 
     def send_error(self, message: str, code: ErrorCode = ErrorCode.MALFORMED, rejected: str | None = None) -> None:
         """An error about a frame no model could take: ``model_id`` null, sent to this socket only."""
@@ -97,7 +163,9 @@ class Session:
         """The socket is gone: the front end of every link closed (the core drops the links)."""
         with self._lock:
             self.closed = True
+            freed = sum(item.size for item in self.outbox)
             self.outbox.clear()
+        self.release(freed)
         for link in list(self.links.values()):
             if not link.closed:  # one the page or Python already closed needs no second close (nor its warning)
                 link.receive({"method": "close"})
@@ -107,8 +175,14 @@ class Session:
 
     def handle(self, message: str | bytes) -> None:
         """One WebSocket message from the front end. Never raises: bad input gets an error frame."""
+        large = len(message) > LARGE_JSON and (isinstance(message, str) or _json_part_size(message) > LARGE_JSON)
+        with LARGE_DECODES if large else contextlib.nullcontext():
+            self._handle(message)
+
+    def _handle(self, message: str | bytes) -> None:
+        limits = self.limits
         try:
-            decoded = decode_frame(message, self.max_frame_bytes)
+            decoded = decode_frame(message, limits.frame_bytes, limits.json_bytes, limits.json_values)
         except FrameError as exc:
             self.send_error(str(exc), exc.code)
             return
@@ -124,6 +198,16 @@ class Session:
                 rejected=method if isinstance(method, str) and len(method) <= 64 else None,
             )
             return
+        if _method(data) == "request_state":
+            with self._lock:
+                if self._pending_states[decoded.model_id] > 0:
+                    return  # the full state it asks for is already on its way
+            self._answering = (threading.get_ident(), decoded.model_id)
+            try:
+                link.receive(data, decoded.buffers)
+            finally:
+                self._answering = None
+            return
         link.receive(data, decoded.buffers)  # validates; errors for the model go back through its transport
 
     def _control(self, data: Any) -> None:
@@ -133,6 +217,16 @@ class Session:
             self.enqueue(None, {"method": "pong", "id": token if isinstance(token, (int, str)) else None})
         else:
             self.send_error("a frame with model_id null must be a ping; model messages need a model_id")
+
+
+def _method(data: Any) -> str | None:
+    method = data.get("method") if isinstance(data, dict) else None
+    return method if isinstance(method, str) else None
+
+
+def _json_part_size(message: bytes) -> int:
+    """The length of part 0 of a binary frame (its JSON), as declared; 0 when it declares none."""
+    return int.from_bytes(message[4:8], "little") if len(message) >= 8 else 0
 
 
 class SocketTransport:

@@ -37,7 +37,7 @@ def running() -> Iterator[tuple[StandaloneServer, Panel]]:
 
 
 def _open(server: StandaloneServer, widget: Panel) -> ClientConnection:
-    ws = connect(f"{server.ws_url}?widget={widget.model_id}", max_size=None, open_timeout=10).__enter__()
+    ws = connect(server.socket_url(widget.model_id), max_size=None, open_timeout=10).__enter__()
     decode_frame(ws.recv(timeout=10), max_bytes=1 << 40)  # the open
     return ws
 

@@ -43,7 +43,9 @@ def test_serve_prints_url_serves_and_stops_on_ctrl_c() -> None:
         assert url.startswith("http://127.0.0.1:")
         with urllib.request.urlopen(url, timeout=10) as response:
             assert "awc-widgets" in response.read().decode()
-        with connect(url.replace("http", "ws", 1) + "ws", open_timeout=10) as ws:
+        root, query = url.split("?")
+        assert query.startswith("token=") and len(query) > 30  # a random token, in the printed URL
+        with connect(root.replace("http", "ws", 1) + "ws?" + query, open_timeout=10) as ws:
             opened = json.loads(ws.recv(timeout=10))
         assert opened["data"]["method"] == "open"
         assert opened["data"]["state"]["_anywidget_id"] == "counter.Counter"

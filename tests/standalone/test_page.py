@@ -147,3 +147,34 @@ def test_server_rejection_is_shown_and_page_keeps_working(
     shows(p, VALUE, str(counter.value))
     p.click(".awc-counter-inc")
     shows(p, VALUE, str(counter.value))
+
+
+def test_token_cookie_in_chromium(browser: Any, widgets: dict[str, Any]) -> None:
+    """The printed URL logs the browser in: the page, its scripts and its WebSocket then work on the bare URL
+    (cookie); a browser without the token gets a refusal; after a restart with a new token the page stops
+    retrying and says why."""
+    running = serve(widgets, title="token test")
+    context = browser.new_context()
+    try:
+        p = open_page(context, running)  # ?token=...: sets the cookie
+        cookie = {c["name"]: c for c in context.cookies()}[running.access.cookie_name]
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        p.goto(running.root)  # no token in the URL: the cookie is enough, for the page and the socket
+        p.wait_for_selector("#awc-status[data-state=open]")
+        shows(p, VALUE, str(widgets["counter"].value))
+        assert p.evaluate("document.cookie") == ""  # HttpOnly: page scripts cannot read it
+        stranger = browser.new_context()
+        try:
+            refused = stranger.new_page()
+            response = refused.goto(running.root)
+            assert response.status == 403 and "token" in refused.content()
+        finally:
+            stranger.close()
+        # a restart on the same port with a new token: the open page's reconnect is refused, and it says so
+        running.stop()
+        running = serve(widgets, port=running.port, token="a-new-token")
+        p.wait_for_function("document.querySelector('#awc-status').textContent.startsWith('refused')")
+        assert "token required" in p.text_content("#awc-status")
+    finally:
+        context.close()
+        running.stop()

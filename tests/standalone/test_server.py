@@ -38,8 +38,8 @@ def server(widgets: dict[str, Any]) -> Iterator[StandaloneServer]:
 class Client:
     """A raw front end: keeps every decoded frame it reads."""
 
-    def __init__(self, server: StandaloneServer, query: str = "") -> None:
-        self.ws: ClientConnection = connect(server.ws_url + query, max_size=None, open_timeout=10).__enter__()
+    def __init__(self, server: StandaloneServer) -> None:
+        self.ws: ClientConnection = connect(server.ws_url, max_size=None, open_timeout=10).__enter__()
         self.frames: list[tuple[str | None, Any, list[bytes]]] = []
 
     def send(self, model_id: str | None, data: Any, buffers: list[bytes] = ()) -> None:  # type: ignore[assignment]
@@ -241,7 +241,7 @@ def test_cross_origin_socket_is_refused(server: StandaloneServer, widgets: dict[
     with pytest.raises((InvalidStatus, ConnectionClosed)):
         ws = connect(server.ws_url, origin="http://evil.example", open_timeout=10).__enter__()  # type: ignore[arg-type]
         ws.recv(timeout=10)
-    same = connect(server.ws_url, origin=server.url.rstrip("/"), open_timeout=10).__enter__()  # type: ignore[arg-type]
+    same = connect(server.ws_url, origin=server.root.rstrip("/"), open_timeout=10).__enter__()  # type: ignore[arg-type]
     try:
         assert json.loads(same.recv(timeout=10))["data"]["method"] == "open"
     finally:
@@ -266,8 +266,10 @@ def test_sends_from_many_threads_keep_per_widget_order(client: Client, widgets: 
         t.start()
     for t in threads:
         t.join()
-    client.wait_for(lambda m, d, b: d.get("state") == {"value": 10_000 + n - 1})
-    client.wait_for(lambda m, d, b: d.get("content") == {"seq": n - 1})
+    # read until both last messages are in, in whichever order the two widgets' streams interleave
+    lasts = [("state", {"value": 10_000 + n - 1}), ("content", {"seq": n - 1})]
+    while not all(any(f[1].get(key) == last for f in client.frames) for key, last in lasts):
+        client.wait_for(lambda m, d, b: True)
     values = [d["state"]["value"] for m, d, _ in client.frames if m == counter.model_id and d["method"] == "update"]
     seqs = [d["content"]["seq"] for m, d, _ in client.frames if m == echo.model_id and d["method"] == "custom"]
     assert values == [10_000 + i for i in range(n)]
@@ -280,7 +282,7 @@ def test_page_lists_widgets_and_serves_the_runtime_route(server: StandaloneServe
     with urllib.request.urlopen(server.url, timeout=10) as response:
         page = response.read().decode()
     assert widgets["counter"].model_id in page and '"counter"' in page
-    with urllib.request.urlopen(server.url + "page.js", timeout=10) as response:
+    with urllib.request.urlopen(f"{server.root}page.js?token={server.token}", timeout=10) as response:
         assert "WebSocket" in response.read().decode()
 
 
@@ -305,21 +307,24 @@ def test_probe_goes_through_the_socket() -> None:
         host.shutdown()
 
 
-def test_a_client_that_falls_behind_is_dropped_not_buffered_forever(
-    server: StandaloneServer, widgets: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+def test_a_client_over_the_output_budget_is_dropped_with_a_reason(
+    server: StandaloneServer, widgets: dict[str, Any]
 ) -> None:
-    from anywidget_core.hosts.standalone import session
+    from anywidget_core.hosts.standalone import ServerLimits
 
-    monkeypatch.setattr(session, "MAX_PENDING_BYTES", 1)  # even the open frames are more than this backlog
-    slow = Client(server)
-    with pytest.raises(ConnectionClosed) as closed:
-        while True:
-            slow.ws.recv(timeout=10)
-    assert closed.value.rcvd is not None
-    assert closed.value.rcvd.code == 1013
-    assert "reconnect" in closed.value.rcvd.reason
-    monkeypatch.undo()
-    healthy(server, widgets)
+    with serve(widgets, limits=ServerLimits(output_bytes=1)) as tight:  # even the open frames are more than this
+        slow = Client(tight)
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                slow.ws.recv(timeout=10)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 1013
+        assert "output budget" in closed.value.rcvd.reason and "reconnect" in closed.value.rcvd.reason
+        wait_until_released = time.monotonic() + 10  # the writer lets go of a frame it was sending as it ends
+        while tight.output.total and time.monotonic() < wait_until_released:
+            time.sleep(0.02)
+        assert tight.output.total == 0  # everything it held is released
+    healthy(server, widgets)  # the module's other server never noticed
 
 
 def test_children_open_before_their_parent_and_when_added() -> None:
@@ -364,3 +369,30 @@ def test_foreign_host_header_is_refused(server: StandaloneServer) -> None:
         status = raw.recv(1024).split(b"\r\n", 1)[0]
     assert b" 101 " not in status, status
     assert status.startswith(b"HTTP/1.1 4") or status.startswith(b"HTTP/1.1 5"), status
+
+
+@pytest.mark.parametrize("bad", ["\ud800", float("nan")], ids=["lone surrogate", "NaN"])
+def test_a_message_that_cannot_be_encoded_harms_only_itself(
+    server: StandaloneServer, widgets: dict[str, Any], bad: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever lets such a value reach a transport (the core refuses them in state), the socket writer never
+    sees it: the sender's tab gets an error for that message, and every tab, widget and send keeps working."""
+    echo, counter = widgets["echo"], widgets["counter"]
+    a, b = Client(server), Client(server)
+    try:
+        a.opened(), b.opened()
+        link = echo.links[max(echo.links, key=lambda key: key[-1])]  # the newest socket's: b's
+        assert link.transport is not None
+        link.transport.send({"method": "custom", "content": {"text": bad}}, [])  # straight to b's socket
+        _, error, _ = b.wait_for(lambda m, d, _: d.get("method") == "error")
+        assert error["code"] == "invalid_value" and "could not send" in error["message"]
+        assert any("cannot send" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+        counter.value += 1  # both tabs, the bad one included, still get every later message
+        for c in (a, b):
+            c.wait_for(lambda m, d, _: d.get("state") == {"value": counter.value})
+        echo.send({"kind": "after"})
+        b.wait_for(lambda m, d, _: d.get("content") == {"kind": "after"})
+        healthy(server, widgets)
+    finally:
+        a.close()
+        b.close()
