@@ -47,6 +47,19 @@ function toDataView(v) {
   throw new TypeError(`a buffer must be an ArrayBuffer, TypedArray or DataView, not ${tag(v)}`);
 }
 
+/**
+ * A DataView over its own ArrayBuffer (offset 0, exact length), as anywidget's and marimo's front ends hand
+ * widgets: widgets read `view.buffer` directly (`new Uint8ClampedArray(v.buffer)` for ImageData, Arrow readers),
+ * so a view into a larger buffer (a whole WebSocket frame) would show them other bytes. Copies only such views.
+ */
+function toOwnDataView(v) {
+  const view = toDataView(v);
+  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && isArrayBuffer(view.buffer)) return view;
+  const copy = new Uint8Array(view.byteLength);
+  copy.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  return new DataView(copy.buffer);
+}
+
 const toBytes = (v) => {
   const dv = toDataView(v);
   return new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
@@ -179,7 +192,10 @@ export function encodeFrame(modelId, data, buffers = []) {
   return out;
 }
 
-/** The inverse of encodeFrame; buffers are DataViews into the frame (no copy). Throws on a malformed frame. */
+/**
+ * The inverse of encodeFrame; buffers are DataViews into the frame (no copy: receive() gives each one its own
+ * buffer before a widget sees it). Throws on a malformed frame.
+ */
 export function decodeFrame(frame) {
   let envelope;
   let buffers = [];
@@ -610,7 +626,7 @@ class Runtime {
       }
       let views;
       try {
-        views = Array.from(buffers ?? [], toDataView);
+        views = Array.from(buffers ?? [], toOwnDataView); // fields, nested values, custom messages alike
       } catch (e) {
         throw new ProtocolProblem("bad_buffers", errorText(e));
       }

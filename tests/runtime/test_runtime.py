@@ -25,6 +25,7 @@ CHECKS = [
     "binary_extract_nested",
     "binary_subarray_range",
     "binary_insert_incoming",
+    "binary_incoming_own_buffers",
     "bad_buffer_paths",
     "events",
     "send_with_buffers",
