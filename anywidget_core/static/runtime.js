@@ -164,6 +164,65 @@ function uuid() {
 
 const errorText = (e) => (e instanceof Error ? e.message || String(e) : String(e));
 
+// ------------------------------------------------------------------------------------------ CSS in shadow roots
+// A widget's _css is written for a document (JupyterLab, marimo's notebook, a plain page). Where a host shows
+// views inside a shadow root (Panel), `:root` matches nothing there and the host's own rules reach the widget's
+// elements: Bokeh gives its shadow host `box-sizing: border-box` and every element `box-sizing: inherit`, which
+// turned a widget's 84 px box into 60 px. So in a shadow root `:root` selectors become `:host`, and the view's
+// element starts from the initial content-box, which its children then inherit. The widget's own rules come
+// later in the root with at least the same specificity, so anything it asks for still wins.
+
+const VIEW_ATTR = "data-anywidget-view";
+const SHADOW_RESET = `:where([${VIEW_ATTR}]) { box-sizing: content-box; }`;
+
+/**
+ * `:root` in selector positions becomes `:host`; comments, strings, declarations and anything inside
+ * parentheses of a declaration (url(...)) are left as they are. A prelude is the text before a `{`; text that
+ * ends at `;` or `}` is a declaration (or an at-rule statement) and is never touched.
+ */
+export function rootToHost(css) {
+  let out = "";
+  let parts = []; // [text, isCode] pieces of the current prelude or declaration
+  let depth = 0; // parentheses: `;`, `{` and `}` inside them end nothing
+  const add = (text, isCode) => {
+    const last = parts[parts.length - 1];
+    if (isCode && last?.[1]) last[0] += text; // one piece per run of code, so `:root` is never split
+    else parts.push([text, isCode]);
+  };
+  const flush = (isSelector) => {
+    for (const [text, isCode] of parts) out += isSelector && isCode ? text.replace(/:root(?![\w-])/gi, ":host") : text;
+    parts = [];
+  };
+  let i = 0;
+  while (i < css.length) {
+    const c = css[i];
+    let end = i + 1;
+    if (c === "/" && css[i + 1] === "*") {
+      const close = css.indexOf("*/", i + 2);
+      end = close < 0 ? css.length : close + 2;
+      add(css.slice(i, end), false);
+    } else if (c === '"' || c === "'") {
+      while (end < css.length && css[end] !== c && css[end] !== "\n") end += css[end] === "\\" ? 2 : 1;
+      end = Math.min(end + 1, css.length);
+      add(css.slice(i, end), false);
+    } else if (c === "\\") {
+      end = i + 2; // an escape: `.a\:root` is a class name, not the pseudo-class
+      add(css.slice(i, end), false);
+    } else if (c === "(" || (c === ")" && depth > 0)) {
+      depth += c === "(" ? 1 : -1;
+      add(c, true);
+    } else if (depth === 0 && (c === "{" || c === "}" || c === ";")) {
+      flush(c === "{");
+      out += c;
+    } else {
+      add(c, true);
+    }
+    i = end;
+  }
+  flush(false);
+  return out;
+}
+
 // --------------------------------------------------------------------------------------------------- framing
 
 const utf8 = new TextEncoder();
@@ -466,28 +525,39 @@ class ModelRecord {
 
   // ------------------------------------------------------------------ CSS
 
-  cssNode() {
+  /** The widget's stylesheet for one root; in a shadow root its `:root` rules apply to the shadow host. */
+  cssNode(root) {
     const css = this.state.get("_css");
     const text = typeof css === "string" ? css : "";
     let node;
     if (/^https?:\/\//.test(text) && !text.includes("\n")) {
-      node = document.createElement("link");
+      node = document.createElement("link"); // fetched CSS cannot be rewritten: `:root` stays document-only
       node.rel = "stylesheet";
       node.href = text;
     } else {
       node = document.createElement("style");
-      node.textContent = text;
+      node.textContent = root === document ? text : rootToHost(text);
     }
     node.dataset.anywidgetModel = this.id;
     return node;
   }
 
-  /** One stylesheet per root a view lives in: document.head, or the ShadowRoot that holds the view. */
+  /**
+   * One stylesheet per root a view lives in: document.head, or the ShadowRoot that holds the view. A shadow
+   * root also gets the box-sizing reset, just before the widget's own CSS so that CSS can still override it.
+   */
   attachCss(root) {
     let entry = this.styles.get(root);
     if (!entry) {
-      entry = { node: this.cssNode(), count: 0 };
-      (root === document ? document.head : root).append(entry.node);
+      entry = { node: this.cssNode(root), reset: null, count: 0 };
+      if (root === document) {
+        document.head.append(entry.node);
+      } else {
+        entry.reset = document.createElement("style");
+        entry.reset.textContent = SHADOW_RESET;
+        entry.reset.dataset.anywidgetReset = this.id;
+        root.append(entry.reset, entry.node);
+      }
       this.styles.set(root, entry);
     }
     entry.count += 1;
@@ -497,12 +567,13 @@ class ModelRecord {
     const entry = this.styles.get(root);
     if (!entry || --entry.count > 0) return;
     entry.node.remove();
+    entry.reset?.remove();
     this.styles.delete(root);
   }
 
   refreshCss() {
-    for (const entry of this.styles.values()) {
-      const next = this.cssNode();
+    for (const [root, entry] of this.styles) {
+      const next = this.cssNode(root);
       entry.node.replaceWith(next);
       entry.node = next;
     }
@@ -731,6 +802,7 @@ class Runtime {
     view.el.replaceChildren();
     if (!view.root) {
       view.root = rootOf(view.el);
+      if (view.root !== document) view.el.setAttribute(VIEW_ATTR, ""); // the shadow-root box-sizing reset's target
       record.attachCss(view.root);
     }
     if (gen.error) return showError(view.el, gen.error);
@@ -823,7 +895,10 @@ class Runtime {
         view.el.replaceChildren();
       }
       if (gen) await this.stopGeneration(record, gen);
-      for (const { node } of record.styles.values()) node.remove();
+      for (const { node, reset } of record.styles.values()) {
+        node.remove();
+        reset?.remove();
+      }
       record.styles.clear();
       record.views.clear();
       record.listeners.clear();
