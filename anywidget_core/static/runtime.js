@@ -176,51 +176,52 @@ const VIEW_ATTR = "data-anywidget-view";
 const SHADOW_RESET = `:where([${VIEW_ATTR}]) { box-sizing: content-box; }`;
 
 /**
- * `:root` in selector positions becomes `:host`; comments, strings, declarations and anything inside
+ * `:root` in selector positions becomes `:host`; comments, strings, escapes, declarations and anything inside
  * parentheses of a declaration (url(...)) are left as they are. A prelude is the text before a `{`; text that
- * ends at `;` or `}` is a declaration (or an at-rule statement) and is never touched.
+ * ends at `;` or `}` is a declaration (or an at-rule statement) and is never touched. CSS without `:root`
+ * is returned as it is.
  */
 export function rootToHost(css) {
-  let out = "";
-  let parts = []; // [text, isCode] pieces of the current prelude or declaration
+  const candidates = Array.from(css.matchAll(/:root(?![\w-])/gi), (m) => m.index);
+  if (candidates.length === 0) return css;
+  const rewrite = []; // indexes of the `:root`s to replace
+  let inPart = []; // candidates in plain code of the current prelude or declaration
+  let next = 0; // first candidate not yet looked at
   let depth = 0; // parentheses: `;`, `{` and `}` inside them end nothing
-  const add = (text, isCode) => {
-    const last = parts[parts.length - 1];
-    if (isCode && last?.[1]) last[0] += text; // one piece per run of code, so `:root` is never split
-    else parts.push([text, isCode]);
-  };
-  const flush = (isSelector) => {
-    for (const [text, isCode] of parts) out += isSelector && isCode ? text.replace(/:root(?![\w-])/gi, ":host") : text;
-    parts = [];
-  };
   let i = 0;
   while (i < css.length) {
-    const c = css[i];
+    const c = css.charCodeAt(i); // a plain loop over char codes: no allocation per token
     let end = i + 1;
-    if (c === "/" && css[i + 1] === "*") {
-      const close = css.indexOf("*/", i + 2);
+    if (c === 0x2f && css.charCodeAt(i + 1) === 0x2a) {
+      const close = css.indexOf("*/", i + 2); // a comment
       end = close < 0 ? css.length : close + 2;
-      add(css.slice(i, end), false);
-    } else if (c === '"' || c === "'") {
-      while (end < css.length && css[end] !== c && css[end] !== "\n") end += css[end] === "\\" ? 2 : 1;
+    } else if (c === 0x22 || c === 0x27) {
+      while (end < css.length && css.charCodeAt(end) !== c && css.charCodeAt(end) !== 0x0a) {
+        end += css.charCodeAt(end) === 0x5c ? 2 : 1; // a string, with its escapes
+      }
       end = Math.min(end + 1, css.length);
-      add(css.slice(i, end), false);
-    } else if (c === "\\") {
-      end = i + 2; // an escape: `.a\:root` is a class name, not the pseudo-class
-      add(css.slice(i, end), false);
-    } else if (c === "(" || (c === ")" && depth > 0)) {
-      depth += c === "(" ? 1 : -1;
-      add(c, true);
-    } else if (depth === 0 && (c === "{" || c === "}" || c === ";")) {
-      flush(c === "{");
-      out += c;
-    } else {
-      add(c, true);
+    } else if (c === 0x5c) {
+      end = Math.min(i + 2, css.length); // an escape: `.a\:root` is a class name, not the pseudo-class
+    } else if (c === 0x28 || c === 0x29) {
+      depth = Math.max(0, depth + (c === 0x28 ? 1 : -1));
+    } else if (depth === 0 && (c === 0x7b || c === 0x7d || c === 0x3b)) {
+      if (c === 0x7b) rewrite.push(...inPart); // `{`: what came before was a selector
+      inPart = [];
+    } else if (c === 0x3a && next < candidates.length && candidates[next] === i) {
+      inPart.push(i); // a `:root` in plain code
     }
+    // candidates skipped over (inside a comment, string or escape) are never selectors
+    while (next < candidates.length && candidates[next] < end) next++;
     i = end;
   }
-  flush(false);
-  return out;
+  if (rewrite.length === 0) return css;
+  let out = "";
+  let from = 0;
+  for (const at of rewrite) {
+    out += `${css.slice(from, at)}:host`;
+    from = at + ":root".length;
+  }
+  return out + css.slice(from);
 }
 
 // --------------------------------------------------------------------------------------------------- framing
