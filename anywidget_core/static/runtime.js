@@ -47,6 +47,19 @@ function toDataView(v) {
   throw new TypeError(`a buffer must be an ArrayBuffer, TypedArray or DataView, not ${tag(v)}`);
 }
 
+/**
+ * A DataView over its own ArrayBuffer (offset 0, exact length), as anywidget's and marimo's front ends hand
+ * widgets: widgets read `view.buffer` directly (`new Uint8ClampedArray(v.buffer)` for ImageData, Arrow readers),
+ * so a view into a larger buffer (a whole WebSocket frame) would show them other bytes. Copies only such views.
+ */
+function toOwnDataView(v) {
+  const view = toDataView(v);
+  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && isArrayBuffer(view.buffer)) return view;
+  const copy = new Uint8Array(view.byteLength);
+  copy.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  return new DataView(copy.buffer);
+}
+
 const toBytes = (v) => {
   const dv = toDataView(v);
   return new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
@@ -151,6 +164,66 @@ function uuid() {
 
 const errorText = (e) => (e instanceof Error ? e.message || String(e) : String(e));
 
+// ------------------------------------------------------------------------------------------ CSS in shadow roots
+// A widget's _css is written for a document (JupyterLab, marimo's notebook, a plain page). Where a host shows
+// views inside a shadow root (Panel), `:root` matches nothing there and the host's own rules reach the widget's
+// elements: Bokeh gives its shadow host `box-sizing: border-box` and every element `box-sizing: inherit`, which
+// turned a widget's 84 px box into 60 px. So in a shadow root `:root` selectors become `:host`, and the view's
+// element starts from the initial content-box, which its children then inherit. The widget's own rules come
+// later in the root with at least the same specificity, so anything it asks for still wins.
+
+const VIEW_ATTR = "data-anywidget-view";
+const SHADOW_RESET = `:where([${VIEW_ATTR}]) { box-sizing: content-box; }`;
+
+/**
+ * `:root` in selector positions becomes `:host`; comments, strings, escapes, declarations and anything inside
+ * parentheses of a declaration (url(...)) are left as they are. A prelude is the text before a `{`; text that
+ * ends at `;` or `}` is a declaration (or an at-rule statement) and is never touched. CSS without `:root`
+ * is returned as it is.
+ */
+export function rootToHost(css) {
+  const candidates = Array.from(css.matchAll(/:root(?![\w-])/gi), (m) => m.index);
+  if (candidates.length === 0) return css;
+  const rewrite = []; // indexes of the `:root`s to replace
+  let inPart = []; // candidates in plain code of the current prelude or declaration
+  let next = 0; // first candidate not yet looked at
+  let depth = 0; // parentheses: `;`, `{` and `}` inside them end nothing
+  let i = 0;
+  while (i < css.length) {
+    const c = css.charCodeAt(i); // a plain loop over char codes: no allocation per token
+    let end = i + 1;
+    if (c === 0x2f && css.charCodeAt(i + 1) === 0x2a) {
+      const close = css.indexOf("*/", i + 2); // a comment
+      end = close < 0 ? css.length : close + 2;
+    } else if (c === 0x22 || c === 0x27) {
+      while (end < css.length && css.charCodeAt(end) !== c && css.charCodeAt(end) !== 0x0a) {
+        end += css.charCodeAt(end) === 0x5c ? 2 : 1; // a string, with its escapes
+      }
+      end = Math.min(end + 1, css.length);
+    } else if (c === 0x5c) {
+      end = Math.min(i + 2, css.length); // an escape: `.a\:root` is a class name, not the pseudo-class
+    } else if (c === 0x28 || c === 0x29) {
+      depth = Math.max(0, depth + (c === 0x28 ? 1 : -1));
+    } else if (depth === 0 && (c === 0x7b || c === 0x7d || c === 0x3b)) {
+      if (c === 0x7b) rewrite.push(...inPart); // `{`: what came before was a selector
+      inPart = [];
+    } else if (c === 0x3a && next < candidates.length && candidates[next] === i) {
+      inPart.push(i); // a `:root` in plain code
+    }
+    // candidates skipped over (inside a comment, string or escape) are never selectors
+    while (next < candidates.length && candidates[next] < end) next++;
+    i = end;
+  }
+  if (rewrite.length === 0) return css;
+  let out = "";
+  let from = 0;
+  for (const at of rewrite) {
+    out += `${css.slice(from, at)}:host`;
+    from = at + ":root".length;
+  }
+  return out + css.slice(from);
+}
+
 // --------------------------------------------------------------------------------------------------- framing
 
 const utf8 = new TextEncoder();
@@ -179,7 +252,10 @@ export function encodeFrame(modelId, data, buffers = []) {
   return out;
 }
 
-/** The inverse of encodeFrame; buffers are DataViews into the frame (no copy). Throws on a malformed frame. */
+/**
+ * The inverse of encodeFrame; buffers are DataViews into the frame (no copy: receive() gives each one its own
+ * buffer before a widget sees it). Throws on a malformed frame.
+ */
 export function decodeFrame(frame) {
   let envelope;
   let buffers = [];
@@ -450,28 +526,39 @@ class ModelRecord {
 
   // ------------------------------------------------------------------ CSS
 
-  cssNode() {
+  /** The widget's stylesheet for one root; in a shadow root its `:root` rules apply to the shadow host. */
+  cssNode(root) {
     const css = this.state.get("_css");
     const text = typeof css === "string" ? css : "";
     let node;
     if (/^https?:\/\//.test(text) && !text.includes("\n")) {
-      node = document.createElement("link");
+      node = document.createElement("link"); // fetched CSS cannot be rewritten: `:root` stays document-only
       node.rel = "stylesheet";
       node.href = text;
     } else {
       node = document.createElement("style");
-      node.textContent = text;
+      node.textContent = root === document ? text : rootToHost(text);
     }
     node.dataset.anywidgetModel = this.id;
     return node;
   }
 
-  /** One stylesheet per root a view lives in: document.head, or the ShadowRoot that holds the view. */
+  /**
+   * One stylesheet per root a view lives in: document.head, or the ShadowRoot that holds the view. A shadow
+   * root also gets the box-sizing reset, just before the widget's own CSS so that CSS can still override it.
+   */
   attachCss(root) {
     let entry = this.styles.get(root);
     if (!entry) {
-      entry = { node: this.cssNode(), count: 0 };
-      (root === document ? document.head : root).append(entry.node);
+      entry = { node: this.cssNode(root), reset: null, count: 0 };
+      if (root === document) {
+        document.head.append(entry.node);
+      } else {
+        entry.reset = document.createElement("style");
+        entry.reset.textContent = SHADOW_RESET;
+        entry.reset.dataset.anywidgetReset = this.id;
+        root.append(entry.reset, entry.node);
+      }
       this.styles.set(root, entry);
     }
     entry.count += 1;
@@ -481,12 +568,13 @@ class ModelRecord {
     const entry = this.styles.get(root);
     if (!entry || --entry.count > 0) return;
     entry.node.remove();
+    entry.reset?.remove();
     this.styles.delete(root);
   }
 
   refreshCss() {
-    for (const entry of this.styles.values()) {
-      const next = this.cssNode();
+    for (const [root, entry] of this.styles) {
+      const next = this.cssNode(root);
       entry.node.replaceWith(next);
       entry.node = next;
     }
@@ -610,7 +698,7 @@ class Runtime {
       }
       let views;
       try {
-        views = Array.from(buffers ?? [], toDataView);
+        views = Array.from(buffers ?? [], toOwnDataView); // fields, nested values, custom messages alike
       } catch (e) {
         throw new ProtocolProblem("bad_buffers", errorText(e));
       }
@@ -715,6 +803,7 @@ class Runtime {
     view.el.replaceChildren();
     if (!view.root) {
       view.root = rootOf(view.el);
+      if (view.root !== document) view.el.setAttribute(VIEW_ATTR, ""); // the shadow-root box-sizing reset's target
       record.attachCss(view.root);
     }
     if (gen.error) return showError(view.el, gen.error);
@@ -807,7 +896,10 @@ class Runtime {
         view.el.replaceChildren();
       }
       if (gen) await this.stopGeneration(record, gen);
-      for (const { node } of record.styles.values()) node.remove();
+      for (const { node, reset } of record.styles.values()) {
+        node.remove();
+        reset?.remove();
+      }
       record.styles.clear();
       record.views.clear();
       record.listeners.clear();

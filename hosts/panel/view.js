@@ -18,6 +18,8 @@ function panelBuffer(b) {
   throw new TypeError(`a buffer must be an ArrayBuffer, TypedArray or DataView, not ${typeof b}`);
 }
 
+const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0)).buffer;
+
 function panelNotice(el, text) {
   const line = document.createElement("div");
   line.className = "awc-panel-error";
@@ -67,5 +69,14 @@ export function render({ model, el, view }) {
   PANEL_VIEWS.set(key, dispose);
   model.on("msg:custom", onMessage);
   model.on("remove", dispose);
+  // A saved or embedded document carries what Python would send (view.py, offline_frames); a live Python
+  // that answers `ready` anyway starts the view afresh with its current state.
+  for (const envelope of Array.isArray(model.offline_frames) ? model.offline_frames : []) {
+    try {
+      onMessage({ ...envelope, buffers: envelope.buffers.map(fromBase64) });
+    } catch (e) {
+      console.error("[anywidget] Panel: a saved message could not be replayed:", e);
+    }
+  }
   post(null, { method: "ready" }, []);
 }

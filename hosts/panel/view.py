@@ -7,7 +7,8 @@ the other), and the browser runs the same runtime as the standalone page. So the
 and the widget's field names never meet Panel's parameters (``width``, ``name``, ``visible`` stay the widget's).
 
 Each Bokeh root (a browser session, a notebook output) is a front end of its own: it gets a :class:`Channel` with
-its own links when its view says ``ready``, and loses them when Panel cleans the root up.
+its own links when its view says ``ready``, and loses them when Panel cleans the root up. A document nothing
+will answer (``.save()``, embed) carries what the view would have been sent instead (``offline_frames``).
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+import param
+import pyviz_comms
 from panel.custom import JSComponent
 from panel.io.state import state
 from panel.models.esm import DataEvent, ESMEvent
 
 from anywidget_core import Widget
 
+from ..static import snapshot
 from ._bokeh_private import send_without_delay
 from .channel import Channel, Envelope
 
@@ -47,6 +51,10 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
 
     _esm = view_module()
 
+    # Set only on the Bokeh model of a document nothing will answer (Panel's save and embed): the envelopes a
+    # live view would get after ``ready``, buffers base64, so the saved file shows the widget with its state.
+    offline_frames = param.List(default=[], doc="anywidget-core's recorded envelopes for saved files (internal)")
+
     def __init__(self, widget: Widget, **params: Any) -> None:
         super().__init__(**params)  # type: ignore[no-untyped-call]
         self.widget = widget
@@ -68,6 +76,8 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
         if previous is not None:  # a new model for the same root replaces the old view, and its front end
             previous.close_links()
         self._channels[ref] = Channel(self.widget, lambda envelope: self._emit(ref, envelope))
+        if _offline(doc, comm):
+            model.data.offline_frames = offline_frames(self.widget)  # type: ignore[attr-defined]
         return model
 
     def _cleanup(self, root: Model | None = None) -> None:
@@ -146,6 +156,21 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
             from panel.io.notebook import push
 
             push(doc, comm)
+
+
+def _offline(doc: Document, comm: Comm | None) -> bool:
+    """Whether no Python will answer this document's views: it has no server session and no comm, or the base
+    ``pyviz_comms.Comm`` whose ``send`` does nothing, which is what Panel's ``save`` and ``embed`` pass (a
+    notebook's comm is a subclass)."""
+    return doc.session_context is None and (comm is None or type(comm) is pyviz_comms.Comm)
+
+
+def offline_frames(widget: Widget) -> list[Envelope]:
+    """What a live view gets after ``ready`` (the widget's open, children first, then messages sent before
+    display, then ``display``), recorded the way the static export records it."""
+    _, frames = snapshot(widget)
+    display = {"method": "display", "model_id": widget.model_id}
+    return [*frames, {"model_id": None, "data": display, "buffers": []}]
 
 
 def _bokeh_bytes(buffer: memoryview) -> Any:
