@@ -379,7 +379,8 @@ class Widget:
         return _host_module("jupyter").mimebundle(self)
 
     def _display_(self) -> Any:
-        """marimo calls this before any ``_repr_*``: a reactive marimo UI element."""
+        """marimo calls this before any ``_repr_*``: a marimo UI element. It syncs both ways, but re-runs cells only
+        once bound to a variable (``view = display(widget)``): marimo re-runs the readers of a variable."""
         return _host_module("marimo").display(self)
 
     def __panel__(self) -> Any:

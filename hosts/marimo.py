@@ -1,4 +1,4 @@
-"""marimo host: a widget shown in a marimo notebook is a reactive ``mo.ui.anywidget`` element.
+"""marimo host: a widget shown in a marimo notebook is a ``mo.ui.anywidget`` element, reactive once bound.
 
 How it works: the widget's model is opened with ``comm.create_comm`` on target ``jupyter.widget``, which
 marimo turns into one of its own comms (a ``MarimoComm``, sending ``model-lifecycle`` notifications to the
@@ -7,7 +7,7 @@ that element is what ``Widget._display_`` returns, so a browser edit re-runs the
 element's variable::
 
     counter = Counter()
-    view = display(counter)   # or just `counter` as a cell's last expression (not reactive: not bound)
+    view = display(counter)   # or just `counter` as a cell's last expression (synced, but no cell re-runs)
     view                      # shows it
     # another cell:
     mo.md(f"count is {view.value['count']}")   # re-runs on every change from the browser
