@@ -151,9 +151,10 @@ class PydanticCodec(Codec):
             checked = self._validate(self.adapter.validate_python, bytes_leaves(value))
         else:
             try:
-                text = json.dumps(value, allow_nan=False)
-            except ValueError:
-                raise ValidationError("NaN and infinities are not JSON numbers") from None
+                text = json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+            except ValueError as exc:  # NaN, an infinity, or a lone surrogate (UnicodeEncodeError)
+                check_json(value)  # raises, naming the value and where it is
+                raise ValidationError(str(exc)) from None
             checked = self._validate(self.adapter.validate_json, text)
         if check_json(self.to_json(checked)) != buffers:  # pydantic reads strings into bytes in JSON mode
             raise ValidationError(_BASE64)

@@ -136,6 +136,9 @@ def test_error_messages_name_the_problem_and_where() -> None:
     assert "lone UTF-16 surrogate" in message and "$[1][1]" in message
     assert "nan is not a JSON number" in message
     assert "outside ±(2**53-1)" in message
+    fe.deliver({"method": "update", "state": {"model": {"pair": [1, SURROGATE]}}})  # pydantic's path too
+    message = fe.take()[0].data["message"]
+    assert f"lone UTF-16 surrogate ({SURROGATE!r} at index 0)" in message and "$['pair'][1]" in message
     with pytest.raises(awc.ValidationError, match=r"in a key at `\$\['deep'\]\[0\]`"):
         w.anything = {"deep": [{SURROGATE: 1}]}
 
