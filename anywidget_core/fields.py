@@ -25,7 +25,7 @@ import msgspec
 
 from .buffers import BINARY_TYPES, as_buffer, bytes_leaves, count_binary
 from .errors import ValidationError
-from .values import check_json, scalar_ok, scalar_problem
+from .values import check_json, flat_ok, scalar_ok, scalar_problem
 
 if TYPE_CHECKING:
     from .widget import Widget
@@ -91,6 +91,8 @@ class MsgspecCodec(Codec):
         self.recheck = _mentions_instances(annotation)
         # Values of builtin types only are their own wire form: no to_builtins copy to check them.
         self.builtin = _builtin_only(annotation)
+        # list[float] and the like: every item's type is known after conversion, so checked in C alone.
+        self.items = _flat_items(annotation)
 
     def from_python(self, value: Any) -> Any:
         if type(value) is self.exact and scalar_ok(value):
@@ -99,6 +101,8 @@ class MsgspecCodec(Codec):
             checked = msgspec.convert(value, self.annotation, strict=True, dec_hook=_python_hook)
             if type(checked) in _SCALARS:
                 _check_scalar(checked)
+                return checked
+            if self.items is not None and flat_ok(checked, self.items):
                 return checked
             wire = checked if self.builtin else self.to_json(checked)
             check_json(wire)
@@ -117,6 +121,8 @@ class MsgspecCodec(Codec):
             raise ValidationError(str(exc)) from None
         if type(checked) in _SCALARS:
             _check_scalar(checked)
+            return checked
+        if self.items is not None and flat_ok(checked, self.items):
             return checked
         binary = check_json(checked if self.builtin else self.to_json(checked))
         if binary and binary != count_binary(value):  # msgspec decodes base64 text into bytes
@@ -394,6 +400,16 @@ def _builtin_only(annotation: Any) -> bool:
             continue
         return False
     return True
+
+
+def _flat_items(annotation: Any) -> type | None:
+    """``float`` for ``list[float]`` or ``tuple[float, ...]`` (likewise int and str); None for anything else."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        origin, args = list, args[:1]
+    if origin is list and len(args) == 1 and args[0] in (float, int, str):
+        return args[0]  # type: ignore[no-any-return]
+    return None
 
 
 _JSON_TYPES = (int, float, str, bool, type(None))

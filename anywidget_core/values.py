@@ -72,20 +72,23 @@ def scalar_problem(value: Any) -> str:
     return _problem(value)
 
 
-def _flat_ok(items: list[Any] | tuple[Any, ...]) -> bool:
-    """True if ``items`` are scalars of one type that can all travel, found by C loops (a numeric list of a
-    million items costs tens of milliseconds, not a second); False means "look at each item"."""
-    kind = type(items[0]) if items else None
-    if kind not in _FLAT or set(map(type, items)) != {kind}:
-        return False
+def flat_ok(items: list[Any] | tuple[Any, ...], kind: type) -> bool:
+    """True if ``items``, all of type ``kind`` (float, int or str), can all travel: C loops only, so a list of
+    a million numbers costs milliseconds. False means "look at each item" (not necessarily a problem)."""
     if kind is float:
         return math.isfinite(sum(items))  # a nan or an infinity makes the sum one
     if kind is int:
-        low: int = min(items)
-        high: int = max(items)
+        low: int = min(items, default=0)
+        high: int = max(items, default=0)
         return low >= -MAX_SAFE_INTEGER and high <= MAX_SAFE_INTEGER
     joined = "".join(items)
     return joined.isascii() or _utf8(joined)
+
+
+def _flat_ok(items: list[Any] | tuple[Any, ...]) -> bool:
+    """:func:`flat_ok` for a list of unknown items: true only if they are all one scalar type that travels."""
+    kind = type(items[0]) if items else None
+    return kind in _FLAT and set(map(type, items)) == {kind} and flat_ok(items, kind)  # type: ignore[arg-type]
 
 
 _FLAT = (float, int, str)
