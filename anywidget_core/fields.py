@@ -6,9 +6,11 @@ A codec turns values three ways:
 - ``from_json``: a value decoded from a front-end message (buffers already put back), validated;
 - ``to_json``: a Python value as JSON-ready data whose binary leaves stay bytes-like, for buffer extraction.
 
-msgspec checks scalars, ``Optional``, ``Literal``, enums, containers and msgspec Structs; pydantic models
-(anywhere in the type) go through pydantic; top-level binary fields are kept as the caller's object and sent
-without a copy; child widgets travel as ``"anywidget:<model_id>"``.
+msgspec checks scalars, ``Optional``, ``Literal``, enums, containers and msgspec Structs, with their
+``msgspec.Meta`` constraints; pydantic models and pydantic constraints (anywhere in the type) go through pydantic
+in strict mode; top-level binary fields are kept as the caller's object and sent without a copy; child widgets
+travel as ``"anywidget:<model_id>"``. Either way a value must also be able to travel as JSON (``values.py``: no
+lone surrogates, NaN, infinities or integers beyond ±(2**53-1)), checked before it is accepted.
 """
 
 from __future__ import annotations
@@ -395,8 +397,6 @@ def _builtin_only(annotation: Any) -> bool:
     """Whether every value of the type is made of JSON's own types (so it is its own wire form)."""
     for t in _walk(annotation):
         if t in _JSON_TYPES or t is Ellipsis or isinstance(t, msgspec.Meta) or typing.get_origin(t) in _JSON_FORMS:
-            continue
-        if typing.get_origin(typing.get_origin(t) or t) is Literal:  # Literal[...] itself
             continue
         return False
     return True
