@@ -14,6 +14,8 @@ import annotated_types
 import msgspec
 import pydantic
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import anywidget_core as awc
 from anywidget_core.host import MemoryFrontEnd, MemoryHost
@@ -283,3 +285,46 @@ def test_a_constraint_nobody_would_check_is_refused_at_declaration() -> None:
 
         class Mixed(awc.Widget):
             models: Annotated[list[Model], msgspec.Meta(max_length=1)] = []
+
+
+# ----------------------------------------------------------------------------- property: accepted means sendable
+
+_TEXT = st.text(alphabet=st.characters(codec=None, categories=("Cs", "Lu", "Ll", "Nd", "So")), max_size=4)
+_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats()  # NaN and infinities included
+    | _TEXT  # lone surrogates (category Cs) included
+)
+_JSON = st.recursive(
+    _LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _sendable(value: Any) -> bool:
+    """Strict JSON a JavaScript front end reads back as the same value: UTF-8, finite, safe integers."""
+    try:
+        json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except ValueError:
+        return False
+    if isinstance(value, dict):
+        return all(_sendable(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_sendable(item) for item in value)
+    return type(value) is not int or abs(value) <= SAFE
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=_JSON)
+def test_whatever_a_front_end_writes_is_refused_or_can_be_sent_back(value: Any) -> None:
+    w, fe = shown()
+    fe.deliver({"method": "update", "state": {"anything": value}})
+    fe.deliver({"method": "custom", "content": value})
+    replies = fe.take()
+    assert all(_sendable(m.data) for m in replies)
+    accepted = replies[0].data["method"] == "echo_update"
+    assert accepted == _sendable(value)
+    assert _sendable(w.anything)
