@@ -110,7 +110,7 @@ class MsgspecCodec(Codec):
             check_json(wire)
             if self.recheck:
                 msgspec.convert(wire, self.annotation, strict=True, dec_hook=_wire_hook)
-        except msgspec.ValidationError as exc:
+        except (msgspec.ValidationError, TypeError) as exc:  # TypeError: an object with no wire form (to_json)
             raise ValidationError(str(exc)) from None
         return checked
 

@@ -145,6 +145,13 @@ def test_error_messages_name_the_problem_and_where() -> None:
         w.anything = {"deep": [{SURROGATE: 1}]}
 
 
+def test_an_object_with_no_wire_form_is_refused_when_set() -> None:
+    w, fe = shown()
+    with pytest.raises(awc.ValidationError, match="cannot send a `object` to a front end"):
+        w.anything = {"k": [object()]}
+    assert w.anything is None and fe.take() == []
+
+
 def test_the_limits_themselves_are_accepted_both_ways() -> None:
     w, fe = shown()
     w.n = SAFE
