@@ -72,6 +72,28 @@ def _extract(obj: Any, path: Path, paths: list[Path], buffers: list[memoryview])
     return obj
 
 
+def count_binary(value: Any) -> int:
+    """How many binary leaves ``value`` holds, anywhere in its dicts, lists and tuples."""
+    count = 0
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, BINARY_TYPES):
+            count += 1
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(item for item in node if isinstance(item, (dict, list, tuple, *BINARY_TYPES)))
+    return count
+
+
+def bytes_leaves(value: Any) -> Any:
+    """``value`` with every binary leaf as ``bytes`` (copies; for validators that take nothing else)."""
+    state, paths, views = extract_buffers({"value": value})
+    insert_buffers(state, paths, [bytes(view) for view in views])
+    return state["value"]
+
+
 def insert_buffers(state: dict[str, Any], paths: Any, buffers: Sequence[Any]) -> None:
     """Put ``buffers`` into ``state`` (in place) at ``paths``; raise ProtocolError if they do not fit.
 

@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from .buffers import BINARY_TYPES, insert_buffers
-from .errors import ErrorCode, ProtocolError, logger
+from .errors import ErrorCode, ProtocolError, ValidationError, logger
 from .messages import (
     KNOWN_METHODS,
     Close,
@@ -31,6 +31,7 @@ from .messages import (
     to_frame,
 )
 from .schema import Schema
+from .values import check_json
 
 
 # Limits and events are frozen msgspec Structs rather than dataclasses: msgspec is loaded anyway, a Struct class
@@ -150,6 +151,10 @@ class Connection:
             return StateChanged(self.schema.decode(message.state))
         if isinstance(message, Custom):
             _check_depth(message.content, self.limits.max_depth)
+            try:
+                check_json(message.content)  # handlers and invoke replies must not meet unsendable data
+            except ValidationError as exc:
+                raise ProtocolError(ErrorCode.INVALID_VALUE, f"rejected custom content: {exc}") from None
             return MessageReceived(message.content, views)
         if isinstance(message, RequestState):
             return StateRequested()

@@ -6,14 +6,17 @@ A codec turns values three ways:
 - ``from_json``: a value decoded from a front-end message (buffers already put back), validated;
 - ``to_json``: a Python value as JSON-ready data whose binary leaves stay bytes-like, for buffer extraction.
 
-msgspec checks scalars, ``Optional``, ``Literal``, enums, containers and msgspec Structs; pydantic models
-(anywhere in the type) go through pydantic; top-level binary fields are kept as the caller's object and sent
-without a copy; child widgets travel as ``"anywidget:<model_id>"``.
+msgspec checks scalars, ``Optional``, ``Literal``, enums, containers and msgspec Structs, with their
+``msgspec.Meta`` constraints; pydantic models and pydantic constraints (anywhere in the type) go through pydantic
+in strict mode; top-level binary fields are kept as the caller's object and sent without a copy; child widgets
+travel as ``"anywidget:<model_id>"``. Either way a value must also be able to travel as JSON (``values.py``: no
+lone surrogates, NaN, infinities or integers beyond ±(2**53-1)), checked before it is accepted.
 """
 
 from __future__ import annotations
 
 import enum
+import json
 import sys
 import types
 import typing
@@ -22,8 +25,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
 
 import msgspec
 
-from .buffers import BINARY_TYPES, as_buffer
+from .buffers import BINARY_TYPES, as_buffer, bytes_leaves, count_binary
 from .errors import ValidationError
+from .values import check_json, flat_ok, scalar_ok, scalar_problem
 
 if TYPE_CHECKING:
     from .widget import Widget
@@ -76,30 +80,56 @@ class BinaryCodec(Codec):
 
 
 class MsgspecCodec(Codec):
-    """Any type msgspec understands, plus child widgets and buffer-protocol objects through hooks."""
+    """Any type msgspec understands (``msgspec.Meta`` constraints included), plus child widgets and
+    buffer-protocol objects through hooks."""
 
     def __init__(self, annotation: Any) -> None:
         self.annotation = annotation
         self.binary = _may_hold_binary(annotation)
         # Scalars skip msgspec when the value already has the exact type (the hot path of `w.value = 4`).
-        self.exact = annotation if annotation in (int, str, bool) else None
+        self.exact = annotation if annotation in (int, float, str, bool) else None
         self.plain = not self.binary and not _mentions_widget(annotation)
+        # msgspec returns Struct and dataclass instances as they are, unchecked: their wire form is validated.
+        self.recheck = _mentions_instances(annotation)
+        # Values of builtin types only are their own wire form: no to_builtins copy to check them.
+        self.builtin = _builtin_only(annotation)
+        # list[float] and the like: every item's type is known after conversion, so checked in C alone.
+        self.items = _flat_items(annotation)
 
     def from_python(self, value: Any) -> Any:
-        if type(value) is self.exact:
+        if type(value) is self.exact and scalar_ok(value):
             return value
         try:
-            return msgspec.convert(value, self.annotation, strict=True, dec_hook=_python_hook)
-        except msgspec.ValidationError as exc:
+            checked = msgspec.convert(value, self.annotation, strict=True, dec_hook=_python_hook)
+            if type(checked) in _SCALARS:
+                _check_scalar(checked)
+                return checked
+            if self.items is not None and flat_ok(checked, self.items):
+                return checked
+            wire = checked if self.builtin else self.to_json(checked)
+            check_json(wire)
+            if self.recheck:
+                msgspec.convert(wire, self.annotation, strict=True, dec_hook=_wire_hook)
+        except (msgspec.ValidationError, TypeError) as exc:  # TypeError: an object with no wire form (to_json)
             raise ValidationError(str(exc)) from None
+        return checked
 
     def from_json(self, value: Any) -> Any:
-        if type(value) is self.exact:
+        if type(value) is self.exact and scalar_ok(value):
             return value
         try:
-            return msgspec.convert(value, self.annotation, strict=True, dec_hook=_json_hook)
+            checked = msgspec.convert(value, self.annotation, strict=True, dec_hook=_json_hook)
         except msgspec.ValidationError as exc:
             raise ValidationError(str(exc)) from None
+        if type(checked) in _SCALARS:
+            _check_scalar(checked)
+            return checked
+        if self.items is not None and flat_ok(checked, self.items):
+            return checked
+        binary = check_json(checked if self.builtin else self.to_json(checked))
+        if binary and binary != count_binary(value):  # msgspec decodes base64 text into bytes
+            raise ValidationError(_BASE64)
+        return checked
 
     def to_json(self, value: Any) -> Any:
         if type(value) in _SCALARS:
@@ -108,7 +138,10 @@ class MsgspecCodec(Codec):
 
 
 class PydanticCodec(Codec):
-    """Types that contain a pydantic model: validated by pydantic with the model's own configuration."""
+    """Types that contain a pydantic model or pydantic constraints: validated by pydantic in strict mode (no
+    ``"3"`` for an ``int``). Front-end values are validated as the JSON they arrived as (so lists become
+    tuples and strings enums, as pydantic's JSON mode allows), unless they hold binary buffers: those are
+    validated as Python values, where bytes are bytes and only buffers fit them."""
 
     def __init__(self, annotation: Any) -> None:
         from pydantic import TypeAdapter
@@ -116,16 +149,30 @@ class PydanticCodec(Codec):
         self.adapter: Any = TypeAdapter(annotation)
 
     def from_python(self, value: Any) -> Any:
-        return self._validate(value)
+        checked = self._validate(self.adapter.validate_python, value)
+        check_json(self.to_json(checked))
+        return checked
 
     def from_json(self, value: Any) -> Any:
-        return self._validate(value)
+        buffers = count_binary(value)
+        if buffers:
+            checked = self._validate(self.adapter.validate_python, bytes_leaves(value))
+        else:
+            try:
+                text = json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+            except ValueError as exc:  # NaN, an infinity, or a lone surrogate (UnicodeEncodeError)
+                check_json(value)  # raises, naming the value and where it is
+                raise ValidationError(str(exc)) from None
+            checked = self._validate(self.adapter.validate_json, text)
+        if check_json(self.to_json(checked)) != buffers:  # pydantic reads strings into bytes in JSON mode
+            raise ValidationError(_BASE64)
+        return checked
 
-    def _validate(self, value: Any) -> Any:
+    def _validate(self, validate: Callable[..., Any], value: Any) -> Any:
         from pydantic import ValidationError as PydanticError
 
         try:
-            return self.adapter.validate_python(value)
+            return validate(value, strict=True)
         except PydanticError as exc:
             raise ValidationError(str(exc)) from None
 
@@ -134,20 +181,42 @@ class PydanticCodec(Codec):
         return msgspec.to_builtins(dumped, builtin_types=BINARY_TYPES, enc_hook=_enc_hook)
 
 
+_BASE64 = "binary values must arrive as message buffers, not as text (base64 or otherwise)"
+
+
+def _check_scalar(value: Any) -> None:
+    if not scalar_ok(value):
+        raise ValidationError(scalar_problem(value))
+
+
 def codec_for(annotation: Any) -> Codec:
-    """The codec for a field annotation (``Annotated`` extras are ignored)."""
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    binary = _binary_annotation(annotation)
+    """The codec for a field annotation. ``Annotated`` constraints are honoured: ``msgspec.Meta`` by msgspec,
+    pydantic's and ``annotated_types``' by pydantic; any other extra is refused rather than silently dropped."""
+    extras = [extra for t in _walk(annotation) for extra in getattr(t, "__metadata__", ())]
+    foreign = [extra for extra in extras if not isinstance(extra, msgspec.Meta)]
+    unknown = [extra for extra in foreign if not type(extra).__module__.startswith(_PYDANTIC_MODULES)]
+    if unknown:
+        raise TypeError(f"unsupported constraint {unknown[0]!r} in {annotation!r}: use msgspec.Meta or pydantic's")
+    base = typing.get_args(annotation)[0] if typing.get_origin(annotation) is typing.Annotated else annotation
+    binary = _binary_annotation(base)
     if binary is not None:
+        if extras:
+            raise TypeError(f"a top-level binary field takes no constraints: {annotation!r}")
         return BinaryCodec(optional=binary)
-    if _mentions_pydantic(annotation):
+    if foreign or _mentions_pydantic(annotation):
+        if len(foreign) != len(extras):  # pydantic ignores msgspec.Meta
+            raise TypeError(
+                f"constrain pydantic-validated types with pydantic's constraints, not msgspec.Meta: {annotation!r}"
+            )
         return PydanticCodec(annotation)
     try:
         msgspec.inspect.type_info(annotation)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"unsupported field type {annotation!r}: {exc}") from None
     return MsgspecCodec(annotation)
+
+
+_PYDANTIC_MODULES = ("pydantic", "annotated_types")
 
 
 class FieldOptions:
@@ -316,6 +385,37 @@ def _may_hold_binary(annotation: Any) -> bool:
     return False
 
 
+def _mentions_instances(annotation: Any) -> bool:
+    """Whether the type holds Structs or dataclasses, which msgspec.convert passes through unchecked."""
+    return any(
+        isinstance(t, type) and (issubclass(t, msgspec.Struct) or hasattr(t, "__dataclass_fields__"))
+        for t in _walk(annotation)
+    )
+
+
+def _builtin_only(annotation: Any) -> bool:
+    """Whether every value of the type is made of JSON's own types (so it is its own wire form)."""
+    for t in _walk(annotation):
+        if t in _JSON_TYPES or t is Ellipsis or isinstance(t, msgspec.Meta) or typing.get_origin(t) in _JSON_FORMS:
+            continue
+        return False
+    return True
+
+
+def _flat_items(annotation: Any) -> type | None:
+    """``float`` for ``list[float]`` or ``tuple[float, ...]`` (likewise int and str); None for anything else."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        origin, args = list, args[:1]
+    if origin is list and len(args) == 1 and args[0] in (float, int, str):
+        return args[0]  # type: ignore[no-any-return]
+    return None
+
+
+_JSON_TYPES = (int, float, str, bool, type(None))
+_JSON_FORMS = (list, dict, tuple, Literal, Union, types.UnionType, typing.Annotated)
+
+
 def _mentions_widget(annotation: Any) -> bool:
     from .widget import Widget
 
@@ -353,6 +453,18 @@ def _json_hook(target: type, value: Any) -> Any:
             if isinstance(child, target):
                 return child
         raise ValidationError(f"Expected a reference to a live `{target.__name__}` widget, got {value!r}")
+    raise ValidationError(f"Expected `{target.__name__}`")
+
+
+def _wire_hook(target: type, value: Any) -> Any:
+    """For re-checking a Python value's wire form: a child widget is a reference by then (the instance was
+    checked already) and a custom binary type a buffer."""
+    from .widget import Widget
+
+    if isinstance(value, (*BINARY_TYPES, target)):
+        return value
+    if isinstance(target, type) and issubclass(target, Widget) and isinstance(value, str):
+        return value
     raise ValidationError(f"Expected `{target.__name__}`")
 
 

@@ -23,6 +23,7 @@ from .fields import Field, _enc_hook, _mentions_widget, collect_fields
 from .link import Link, Transport
 from .messages import Custom, EchoUpdate, Frame, Open, Update
 from .schema import Schema
+from .values import check_json
 
 if TYPE_CHECKING:
     import asyncio
@@ -229,6 +230,7 @@ class Widget:
     def send(self, content: Any, buffers: Iterable[Any] | None = None) -> None:
         """Send a custom message to the front ends (``msg:custom``); kept until the widget is shown."""
         content = msgspec.to_builtins(content, enc_hook=_enc_hook)
+        check_json(content)  # raises ValidationError: what JSON cannot carry must not be queued or sent
         views = [as_buffer(b) for b in buffers or ()]
         with self._lock:
             if self._links:
