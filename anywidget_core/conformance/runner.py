@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import json
 import logging
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -50,10 +52,6 @@ class Mismatch(AssertionError):
     pass
 
 
-class Unsendable(Exception):
-    """The host's simulated front end cannot put this message on its wire (a probe limit, not a host bug)."""
-
-
 def load_vectors(folder: Path | None = None) -> list[dict[str, Any]]:
     """Every vector, sorted by file name (the installed package's copy unless a folder is given)."""
     if folder is None:
@@ -79,15 +77,14 @@ def run_vector(vector: dict[str, Any], host: Host) -> Outcome:
     missing = set(vector.get("requires", ())) & set(getattr(host, "unsupported", ()))
     if missing:
         return Outcome(name, host.name, "n/a", f"host does not carry {', '.join(sorted(missing))}")
+    said = io.StringIO()
     try:
-        with _quiet():
+        with _quiet(said):
             _Replay(vector, host).run()
     except Mismatch as exc:
-        return Outcome(name, host.name, "fail", str(exc))
-    except Unsendable as exc:
-        return Outcome(name, host.name, "n/a", str(exc))
+        return Outcome(name, host.name, "fail", str(exc) + _said(said))
     except Exception as exc:
-        return Outcome(name, host.name, "fail", f"{type(exc).__name__}: {exc}")
+        return Outcome(name, host.name, "fail", f"{type(exc).__name__}: {exc}{_said(said)}")
     return Outcome(name, host.name, "pass")
 
 
@@ -120,15 +117,26 @@ def _mark(outcome: Outcome | None) -> str:
 
 
 @contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Rejections are logged as warnings by design; a vector run expects them."""
+def _quiet(said: io.StringIO) -> Iterator[None]:
+    """Rejections are logged as warnings by design, and a host may report them on stderr (marimo's cell console)
+    or warn about a value (Bokeh, of a large integer): a vector run expects them. What a run wrote is kept in
+    ``said`` and shown only if the vector fails."""
     logger = logging.getLogger("anywidget_core")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        yield
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(said):
+            warnings.simplefilter("always")
+            yield
+        for warning in caught:
+            said.write(f"{warning.category.__name__}: {warning.message}\n")
     finally:
         logger.setLevel(level)
+
+
+def _said(said: io.StringIO) -> str:
+    text = said.getvalue().strip()
+    return f"\n  (stderr and warnings during the vector: {text})" if text else ""
 
 
 # ----------------------------------------------------------------------------- replay
@@ -200,13 +208,8 @@ class _Replay:
         elif "frontend" in step and "send" in step:
             buffers = [base64.b64decode(b) for b in step.get("buffers", [])]
             data = self._value(step["send"], refs_only=True)
-            try:
-                self.frontends[step["frontend"]].deliver(data, buffers)
-            except Exception:
-                if _utf8_json(data):
-                    raise
-                # A browser escapes a lone surrogate in its JSON ("\\ud800"); a probe writing raw UTF-8 cannot.
-                raise Unsendable("this host's probe cannot send a lone UTF-16 surrogate") from None
+            # A probe sends what a browser can: a lone surrogate too, which JSON.stringify writes as "\\ud800".
+            self.frontends[step["frontend"]].deliver(data, buffers)
         elif "frontend_close" in step:
             self.frontends[step["frontend_close"]].close()
         elif "python" in step:
@@ -392,11 +395,3 @@ def _check_schema(message: Received) -> None:
     errors = sorted(validator_for(str(method)).iter_errors(message.data), key=str)
     if errors:
         raise Mismatch(f"{method!r} message does not fit its JSON Schema: {errors[0].message}")
-
-
-def _utf8_json(data: Any) -> bool:
-    try:
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except (UnicodeEncodeError, ValueError, TypeError):
-        return False
-    return True

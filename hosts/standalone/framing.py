@@ -50,13 +50,19 @@ class Decoded(NamedTuple):
     buffers: list[memoryview]
 
 
-def encode_frame(model_id: str | None, data: Any, buffers: list[memoryview] | None = None) -> str | bytes:
+def encode_frame(
+    model_id: str | None, data: Any, buffers: list[memoryview] | None = None, escaped: bool = False
+) -> str | bytes:
     """The WebSocket message for one protocol message: ``str`` (text frame) or ``bytes`` (binary frame).
 
     Raises ``ValueError`` for data no front end could parse (NaN, infinities, strings with lone surrogates),
-    here in the sender's thread, so the socket writer never meets it.
+    here in the sender's thread, so the socket writer never meets it. ``escaped`` writes non-ASCII characters as
+    ``\\u`` escapes, as a browser's ``JSON.stringify`` writes a lone surrogate (what a page can send, a test
+    front end must be able to send).
     """
-    head = json.dumps({"model_id": model_id, "data": data}, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    head = json.dumps(
+        {"model_id": model_id, "data": data}, separators=(",", ":"), ensure_ascii=escaped, allow_nan=False
+    )
     if not buffers:
         if not head.isascii():
             head.encode("utf-8")  # UnicodeEncodeError (a ValueError) for a lone surrogate

@@ -36,7 +36,7 @@ class SocketProbe(Probe):
         weakref.finalize(self, self.socket.close)  # a forgotten probe does not keep its socket (and links) open
 
     def deliver(self, data: Any, buffers: Sequence[bytes] = ()) -> None:
-        self.socket.send(encode_frame(self.model_id, data, [memoryview(b) for b in buffers]))
+        self.socket.send(encode_frame(self.model_id, data, [memoryview(b) for b in buffers], escaped=True))
         self._sync()
 
     def take(self) -> list[Received]:
