@@ -8,7 +8,7 @@ A codec turns values three ways:
 
 msgspec checks scalars, ``Optional``, ``Literal``, enums, containers and msgspec Structs; pydantic models
 (anywhere in the type) go through pydantic; top-level binary fields are kept as the caller's object and sent
-without a copy; child widgets travel as ``"anywidget:<model_id>"``.
+without a copy; child widgets travel as ``"anywidget:<model_id>"`` (see :class:`Referenced`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,22 @@ WIDGET_REF_PREFIX = "anywidget:"
 
 _SCALARS = (int, float, str, bool, type(None))
 _MISSING: Any = object()
+
+
+class Referenced:
+    """Base of the values that travel by reference, as ``"anywidget:<model_id>"``: child widgets.
+
+    The widget module subclasses it (so this module never imports that one) and decides, in
+    :meth:`_from_reference`, which model ids the front end whose message is being decoded may name.
+    """
+
+    __slots__ = ()
+    model_id: str
+
+    @classmethod
+    def _from_reference(cls, model_id: str) -> Referenced | None:
+        """The object ``model_id`` names, if the current front end may reach it; None otherwise."""
+        return None
 
 
 class Codec:
@@ -317,9 +333,8 @@ def _may_hold_binary(annotation: Any) -> bool:
 
 
 def _mentions_widget(annotation: Any) -> bool:
-    from .widget import Widget
-
-    return any(isinstance(t, type) and issubclass(t, Widget) for t in _walk(annotation))
+    """Whether values of ``annotation`` may hold child widgets (any :class:`Referenced`)."""
+    return any(isinstance(t, type) and issubclass(t, Referenced) for t in _walk(annotation))
 
 
 def _mentions_pydantic(annotation: Any) -> bool:
@@ -345,21 +360,20 @@ def _python_hook(target: type, value: Any) -> Any:
 
 
 def _json_hook(target: type, value: Any) -> Any:
-    from .widget import Widget
-
-    if isinstance(target, type) and issubclass(target, Widget):
+    if isinstance(target, type) and issubclass(target, Referenced):
         if isinstance(value, str) and value.startswith(WIDGET_REF_PREFIX):
-            child = Widget._by_model_id.get(value[len(WIDGET_REF_PREFIX) :])
+            child = target._from_reference(value[len(WIDGET_REF_PREFIX) :])
             if isinstance(child, target):
                 return child
-        raise ValidationError(f"Expected a reference to a live `{target.__name__}` widget, got {value!r}")
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+        raise ValidationError(
+            f"Expected a reference to a `{target.__name__}` widget shown to this front end, got {shown}"
+        )
     raise ValidationError(f"Expected `{target.__name__}`")
 
 
 def _enc_hook(value: Any) -> Any:
-    from .widget import Widget
-
-    if isinstance(value, Widget):
+    if isinstance(value, Referenced):
         return WIDGET_REF_PREFIX + value.model_id
     try:
         return as_buffer(value)

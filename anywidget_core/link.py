@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .connection import (
@@ -27,6 +28,16 @@ if TYPE_CHECKING:
     from .widget import Widget
 
 
+# The key of the link whose front-end message is being decoded: child references in it may name only widgets
+# shown to that same front end (a link under the same key). Unset outside a decode.
+_decoding_for: ContextVar[object] = ContextVar("anywidget_core_decoding_for")
+
+
+def decoding_for() -> object | None:
+    """The front end (link key) whose message is being decoded now, or None outside a decode."""
+    return _decoding_for.get(None)
+
+
 class Transport(Protocol):
     """What a host adapter provides for one open model."""
 
@@ -40,7 +51,7 @@ class Transport(Protocol):
 class Link:
     """One widget on one transport."""
 
-    __slots__ = ("connection", "key", "open_child", "transport", "widget")
+    __slots__ = ("connection", "key", "open_child", "references", "transport", "widget")
 
     def __init__(
         self,
@@ -48,11 +59,13 @@ class Link:
         key: object,
         connection: Connection,
         open_child: Callable[[Widget], None] | None = None,
+        references: bool = False,
     ) -> None:
         self.widget = widget
-        self.key = key
+        self.key = key  # names the front end: every link it has shares this key
         self.connection = connection
         self.open_child = open_child  # shows a child widget on the same host before a reference to it
+        self.references = references  # the widget has child-widget fields: decode with this front end known
         self.transport: Transport | None = None
 
     @property
@@ -75,7 +88,14 @@ class Link:
             logger().exception("anywidget_core: error while handling a front-end message for %s", repr(self.widget))
 
     def _receive(self, data: Any, buffers: Sequence[Any]) -> None:
-        event = self.connection.receive(data, buffers)
+        if self.references:
+            token = _decoding_for.set(self.key)
+            try:
+                event = self.connection.receive(data, buffers)
+            finally:
+                _decoding_for.reset(token)
+        else:
+            event = self.connection.receive(data, buffers)
         widget = self.widget
         if isinstance(event, StateChanged):
             widget._apply_frontend(event.values)

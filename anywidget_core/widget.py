@@ -19,8 +19,8 @@ from .assets import DEFAULT_ESM, Asset
 from .buffers import as_buffer
 from .connection import DEFAULT_LIMITS, Connection, Limits
 from .errors import ValidationError, logger
-from .fields import Field, _enc_hook, _mentions_widget, collect_fields
-from .link import Link, Transport
+from .fields import Field, Referenced, _enc_hook, _mentions_widget, collect_fields
+from .link import Link, Transport, decoding_for
 from .messages import Custom, EchoUpdate, Frame, Open, Update
 from .schema import Schema
 
@@ -45,7 +45,7 @@ Observer = Callable[[Change], Any]
 MessageHandler = Callable[["Widget", Any, list[memoryview]], Any]
 
 
-class Widget:
+class Widget(Referenced):
     """Base class of every widget. Declare fields as annotated class attributes::
 
     class Counter(Widget):
@@ -97,6 +97,18 @@ class Widget:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
         Widget._by_model_id[self.model_id] = self
+
+    @classmethod
+    def _from_reference(cls, model_id: str) -> Widget | None:
+        """The widget a front end's ``"anywidget:<model_id>"`` names, if that front end may reach it: one
+        shown to it (open on a link with the same key: displayed there, or a child of a widget displayed
+        there). Any other live widget is refused, so a front end that learns an id cannot open it."""
+        key = decoding_for()
+        child = Widget._by_model_id.get(model_id)
+        if key is None or child is None:
+            return None
+        link = child._links.get(key)
+        return child if link is not None and not link.closed else None
 
     @classmethod
     def instances(cls) -> list[Widget]:
@@ -315,7 +327,8 @@ class Widget:
             for child in self._children(self._values):
                 if open_child is not None:
                     open_child(child)
-            link = Link(self, key, Connection(self._schema, limits or self._limits), open_child)
+            connection = Connection(self._schema, limits or self._limits)
+            link = Link(self, key, connection, open_child, references=bool(self._child_fields))
             state, paths, buffers = self._schema.encode({**self._protocol_state(), **self._values})
             frame = link.connection.send(Open(state=state, buffer_paths=paths), buffers)
             link.transport = open_transport(frame)
