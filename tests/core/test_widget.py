@@ -159,3 +159,82 @@ def test_widgets_without_links_are_collected() -> None:
     del w
     gc.collect()
     assert ref() is None
+
+
+def _import_widget_module(folder: Path, name: str, esm: str) -> type[awc.Widget]:
+    """A module file in ``folder`` declaring a widget whose ``_esm`` is the relative path ``esm``, imported."""
+    import importlib.util
+
+    source = folder / f"{name}.py"
+    source.write_text(f"import anywidget_core as awc\n\nclass W(awc.Widget):\n    _esm = {esm!r}\n")
+    spec = importlib.util.spec_from_file_location(name, source)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.modules[name] = module  # as an import does: the class finds its module by name
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]
+    return module.W  # type: ignore[no-any-return]
+
+
+def test_relative_asset_paths_are_the_defining_modules_never_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library, notebook = tmp_path / "library", tmp_path / "notebook"
+    library.mkdir(), notebook.mkdir()
+    (library / "index.js").write_text("export default { library: true }")
+    (notebook / "index.js").write_text("export default { planted: true }")  # where the user runs Python
+    monkeypatch.chdir(notebook)
+    W = _import_widget_module(library, "awc_lib_widget", "index.js")
+    assert MemoryHost().probe(W()).take()[0].data["state"]["_esm"] == "export default { library: true }"
+    (notebook / "other.js").write_text("export default { planted: true }")
+    with pytest.raises(FileNotFoundError, match="library"):  # only in the working directory: not found
+        _import_widget_module(library, "awc_lib_widget2", "other.js")
+
+
+def test_a_deleted_asset_file_keeps_serving_its_last_good_source(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = tmp_path / "widget.js"
+    source.write_text("export default { v: 1 }")
+
+    class FromFile(awc.Widget):
+        _esm = source
+        value: int = 0
+
+    w = FromFile()
+    first = MemoryHost().probe(w)
+    first.take()
+    source.unlink()  # mid-save, or gone
+    with caplog.at_level("WARNING", logger="anywidget_core"):
+        second = MemoryHost().probe(w)  # a new display: no FileNotFoundError
+        assert second.take()[0].data["state"]["_esm"] == "export default { v: 1 }"
+        second.deliver({"method": "request_state"})
+        (answer,) = second.take()
+        assert answer.data["method"] == "update" and answer.data["state"]["_esm"] == "export default { v: 1 }"
+        w.reload_asset("_esm")
+    assert [r.getMessage() for r in caplog.records].count(
+        f"anywidget_core: cannot read {source} ([Errno 2] No such file or directory: '{source}'); "
+        "sending its last good source"
+    ) == 1  # warned once, not per send
+    source.write_text("export default { v: 2 }")
+    assert MemoryHost().probe(w).take()[0].data["state"]["_esm"] == "export default { v: 2 }"
+
+
+def test_a_symlinked_asset_follows_the_link_when_it_is_re_pointed(tmp_path: Path) -> None:
+    (tmp_path / "v1.js").write_text("export default { v: 1 }")
+    (tmp_path / "v2.js").write_text("export default { v: 2 }")
+    link = tmp_path / "widget.js"
+    link.symlink_to(tmp_path / "v1.js")
+
+    class Linked(awc.Widget):
+        _esm = link
+
+    w = Linked()
+    assert MemoryHost().probe(w).take()[0].data["state"]["_esm"] == "export default { v: 1 }"
+    link.unlink()
+    link.symlink_to(tmp_path / "v2.js")
+    assert MemoryHost().probe(w).take()[0].data["state"]["_esm"] == "export default { v: 2 }"
