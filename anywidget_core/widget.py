@@ -92,7 +92,7 @@ class Widget(Referenced):
         self._links: dict[object, Link] = {}
         self._observers: dict[str | None, list[Observer]] = {}
         self._msg_handlers: list[MessageHandler] = []
-        self._held: set[str] | None = None
+        self._holds: dict[int, set[str]] = {}  # thread id -> fields it changed inside its hold_sync()
         self._pending: deque[tuple[Any, list[memoryview]]] = deque(maxlen=MAX_PENDING_MESSAGES)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
@@ -145,18 +145,22 @@ class Widget(Referenced):
 
     @contextlib.contextmanager
     def hold_sync(self) -> Iterator[None]:
-        """Group sets: one update message with every field changed inside the block."""
+        """Group this thread's sets: one update message with every field changed inside the block, sent when
+        it ends. The widget's lock is taken per set, not for the block, so front-end messages and other
+        threads are never held up by a long body; their changes go out as usual."""
+        thread = threading.get_ident()
         with self._lock:
-            outer = self._held is not None
-            if not outer:
-                self._held = set()
-            try:
-                yield
-            finally:
-                if not outer:
-                    held, self._held = self._held, None
+            outer = thread not in self._holds
+            if outer:
+                self._holds[thread] = set()
+        try:
+            yield
+        finally:
+            if outer:
+                with self._lock:
+                    held = self._holds.pop(thread)
                     if held:
-                        self._broadcast_update(tuple(held))
+                        self._broadcast_update(tuple(held))  # current values: later writes by others win
 
     def _set_values(self, values: Mapping[str, Any]) -> None:
         """Apply validated Python-side values; notify observers after the lock is released."""
@@ -164,8 +168,9 @@ class Widget(Referenced):
             changes = self._assign(values)
             if changes:
                 names = tuple(c.name for c in changes)
-                if self._held is not None:
-                    self._held.update(names)
+                held = self._holds.get(threading.get_ident()) if self._holds else None
+                if held is not None:
+                    held.update(names)
                 else:
                     self._broadcast_update(names)
         for change in changes:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 import anywidget_core as awc
-from anywidget_core.host import MemoryHost
+from anywidget_core.host import Host, MemoryHost
+from anywidget_core.hosts.standalone import StandaloneHost
 
 
 class Counter(awc.Widget):
@@ -238,3 +241,52 @@ def test_a_symlinked_asset_follows_the_link_when_it_is_re_pointed(tmp_path: Path
     link.unlink()
     link.symlink_to(tmp_path / "v2.js")
     assert MemoryHost().probe(w).take()[0].data["state"]["_esm"] == "export default { v: 2 }"
+
+
+@pytest.mark.parametrize("host_class", [MemoryHost, StandaloneHost], ids=["memory", "standalone"])
+def test_a_long_hold_sync_body_never_holds_up_front_end_messages(host_class: type[Host]) -> None:
+    w = Counter()
+    host = host_class()
+    try:
+        holder, other = host.probe(w), host.probe(w)
+        holder.take(), other.take()
+        inside, done = threading.Event(), threading.Event()
+
+        def body() -> None:
+            with w.hold_sync():
+                w.value = 1
+                inside.set()
+                done.wait(2.0)  # a 2 s body (cut short once the test has seen what it needs)
+                w.label = "held"
+
+        thread = threading.Thread(target=body)
+        thread.start()
+        assert inside.wait(10)
+        start = time.monotonic()
+        other.deliver({"method": "update", "state": {"value": 7}})  # returns once applied (standalone: pong)
+        elapsed = time.monotonic() - start
+        applied_during_body = thread.is_alive()
+        done.set()
+        thread.join(10)
+        assert applied_during_body and elapsed < 1.0, elapsed
+        assert w.value == 7
+        echo = {"method": "echo_update", "state": {"value": 7}, "buffer_paths": []}
+        grouped = {"method": "update", "state": {"value": 7, "label": "held"}, "buffer_paths": []}
+        assert [f.data for f in other.take()] == [echo, grouped]  # the held sets leave as one message
+        assert [f.data for f in holder.take()] == [echo, grouped]
+    finally:
+        if isinstance(host, StandaloneHost):
+            host.shutdown()
+
+
+def test_hold_sync_groups_only_its_own_threads_sets() -> None:
+    w = Counter()
+    fe = MemoryHost().probe(w)
+    fe.take()
+    with w.hold_sync():
+        w.value = 1
+        thread = threading.Thread(target=lambda: setattr(w, "label", "other"))
+        thread.start()
+        thread.join(10)
+        assert [f.data for f in fe.take()] == [{"method": "update", "state": {"label": "other"}, "buffer_paths": []}]
+    assert [f.data for f in fe.take()] == [{"method": "update", "state": {"value": 1}, "buffer_paths": []}]
