@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 # anywidget's front end (the "anywidget" npm module) accepts models naming this version range.
 ANYWIDGET_MODULE_VERSION = "~0.11.*"
-MAX_PENDING_MESSAGES = 1000  # custom messages kept for a widget nobody has displayed yet
+# Custom messages kept for a widget nobody has displayed yet; past this the oldest are dropped (with one warning).
+MAX_PENDING_MESSAGES = 1000
 
 
 class Change(NamedTuple):
@@ -94,6 +95,7 @@ class Widget(Referenced):
         self._msg_handlers: list[MessageHandler] = []
         self._holds: dict[int, set[str]] = {}  # thread id -> fields it changed inside its hold_sync()
         self._pending: deque[tuple[Any, list[memoryview]]] = deque(maxlen=MAX_PENDING_MESSAGES)
+        self._pending_dropped = False  # warned that the queue above overflowed (once until it is flushed)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
         Widget._by_model_id[self.model_id] = self
@@ -244,13 +246,22 @@ class Widget(Referenced):
             self._msg_handlers.append(handler)
 
     def send(self, content: Any, buffers: Iterable[Any] | None = None) -> None:
-        """Send a custom message to the front ends (``msg:custom``); kept until the widget is shown."""
+        """Send a custom message to the front ends (``msg:custom``). While the widget is shown nowhere, the last
+        ``MAX_PENDING_MESSAGES`` (1000) are kept for its first display; older ones are dropped, with a warning."""
         content = msgspec.to_builtins(content, enc_hook=_enc_hook)
         views = [as_buffer(b) for b in buffers or ()]
         with self._lock:
             if self._links:
                 self._deliver_all(Custom(content=content), views)
             else:
+                if len(self._pending) == MAX_PENDING_MESSAGES and not self._pending_dropped:
+                    self._pending_dropped = True
+                    logger().warning(
+                        "anywidget_core: %r is shown nowhere and keeps only its last %d custom messages for its "
+                        "first display; older ones are being dropped",
+                        self,
+                        MAX_PENDING_MESSAGES,
+                    )
                 self._pending.append((content, views))
 
     def _notify(self, change: Change, propagate: bool) -> None:
@@ -342,6 +353,7 @@ class Widget(Referenced):
                 link.deliver(Custom(content=content), views)
             if not keep_pending:
                 self._pending.clear()
+                self._pending_dropped = False
             return link
 
     @property

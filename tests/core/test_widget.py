@@ -290,3 +290,30 @@ def test_hold_sync_groups_only_its_own_threads_sets() -> None:
         thread.join(10)
         assert [f.data for f in fe.take()] == [{"method": "update", "state": {"label": "other"}, "buffer_paths": []}]
     assert [f.data for f in fe.take()] == [{"method": "update", "state": {"value": 1}, "buffer_paths": []}]
+
+
+def test_custom_messages_kept_for_a_first_display_are_bounded_and_dropping_is_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from anywidget_core.widget import MAX_PENDING_MESSAGES
+
+    w = Counter()
+    with caplog.at_level("WARNING", logger="anywidget_core"):
+        for i in range(MAX_PENDING_MESSAGES):
+            w.send({"i": i})
+        assert not caplog.records  # at the cap, nothing dropped yet
+        for i in range(MAX_PENDING_MESSAGES, MAX_PENDING_MESSAGES + 5):
+            w.send({"i": i})
+    assert [r.getMessage() for r in caplog.records] == [
+        f"anywidget_core: {w!r} is shown nowhere and keeps only its last {MAX_PENDING_MESSAGES} custom messages "
+        "for its first display; older ones are being dropped"
+    ]
+    frames = MemoryHost().probe(w).take()
+    assert [f.data["content"]["i"] for f in frames[1:]] == list(range(5, MAX_PENDING_MESSAGES + 5))
+    caplog.clear()
+    for frontend in list(w.links.values()):
+        frontend.receive({"method": "close"})  # shown nowhere again: messages pile up again, warned again
+    with caplog.at_level("WARNING", logger="anywidget_core"):
+        for i in range(MAX_PENDING_MESSAGES + 1):
+            w.send({"i": i})
+    assert len(caplog.records) == 1
