@@ -17,16 +17,13 @@ import enum
 import sys
 import types
 import typing
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Literal, Protocol, Union
 
 import msgspec
 
 from .buffers import BINARY_TYPES, as_buffer
 from .errors import ValidationError
-
-if TYPE_CHECKING:
-    from .widget import Widget
 
 WIDGET_REF_PREFIX = "anywidget:"
 
@@ -190,6 +187,14 @@ def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | None 
     return FieldOptions(default=default, default_factory=default_factory, echo=echo)
 
 
+class FieldOwner(Protocol):
+    """What a field's descriptor needs from the object it sits on (a widget; this module never imports it)."""
+
+    _values: dict[str, Any]
+
+    def _set_values(self, values: Mapping[str, Any]) -> None: ...
+
+
 class Field:
     """The descriptor behind a declared field: reads the instance state, validates every write."""
 
@@ -222,12 +227,12 @@ class Field:
 
         return copy.deepcopy(value)
 
-    def __get__(self, obj: Widget | None, owner: type | None = None) -> Any:
+    def __get__(self, obj: FieldOwner | None, owner: type | None = None) -> Any:
         if obj is None:
             return self
         return obj._values[self.name]
 
-    def __set__(self, obj: Widget, value: Any) -> None:
+    def __set__(self, obj: FieldOwner, value: Any) -> None:
         try:
             checked = self.codec.from_python(value)
         except ValidationError as exc:

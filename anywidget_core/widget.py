@@ -17,7 +17,16 @@ import msgspec
 from . import invoke
 from .assets import DEFAULT_ESM, Asset
 from .buffers import as_buffer
-from .connection import DEFAULT_LIMITS, Connection, Limits
+from .connection import (
+    DEFAULT_LIMITS,
+    Closed,
+    Connection,
+    Event,
+    Limits,
+    MessageReceived,
+    StateChanged,
+    StateRequested,
+)
 from .errors import ValidationError, logger
 from .fields import Field, Referenced, _enc_hook, _mentions_widget, collect_fields
 from .link import Link, Transport, decoding_for
@@ -188,6 +197,20 @@ class Widget(Referenced):
             current[name] = new
             changes.append(Change(self, name, old, new))
         return changes
+
+    def frontend_event(self, link: Link, event: Event) -> None:
+        """Act on a front-end message the link's connection accepted (a state change, a custom message, a state
+        request, a close): the one entry a :class:`Link` uses, in the host's thread, after full validation."""
+        if isinstance(event, StateChanged):
+            self._apply_frontend(event.values)
+        elif isinstance(event, MessageReceived):
+            self._dispatch_custom(event.content, event.buffers)
+        elif isinstance(event, StateRequested):
+            with self._lock:  # the full state, as in open, to the asker: front ends rebuild models from it
+                state, paths, buffers = self.full_state()
+                link.deliver(Update(state=state, buffer_paths=paths), buffers)
+        elif isinstance(event, Closed):
+            self._drop_link(link)
 
     def _apply_frontend(self, values: dict[str, Any]) -> None:
         """Apply a validated front-end update: all fields at once, echo what was accepted, then observers."""
