@@ -9,8 +9,9 @@ A codec turns values three ways:
 msgspec checks scalars, ``Optional``, ``Literal``, enums, containers and msgspec Structs, with their
 ``msgspec.Meta`` constraints; pydantic models and pydantic constraints (anywhere in the type) go through pydantic
 in strict mode; top-level binary fields are kept as the caller's object and sent without a copy; child widgets
-travel as ``"anywidget:<model_id>"``. Either way a value must also be able to travel as JSON (``values.py``: no
-lone surrogates, NaN, infinities or integers beyond ±(2**53-1)), checked before it is accepted.
+travel as ``"anywidget:<model_id>"`` (see :class:`Referenced`). Either way a value must also be able to travel as
+JSON (``values.py``: no lone surrogates, NaN, infinities or integers beyond ±(2**53-1)), checked before it is
+accepted.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import json
 import sys
 import types
 import typing
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Literal, Protocol, Union
 
 import msgspec
 
@@ -29,13 +30,26 @@ from .buffers import BINARY_TYPES, as_buffer, bytes_leaves, count_binary
 from .errors import ValidationError
 from .values import check_json, flat_ok, scalar_ok, scalar_problem
 
-if TYPE_CHECKING:
-    from .widget import Widget
-
 WIDGET_REF_PREFIX = "anywidget:"
 
 _SCALARS = (int, float, str, bool, type(None))
 _MISSING: Any = object()
+
+
+class Referenced:
+    """Base of the values that travel by reference, as ``"anywidget:<model_id>"``: child widgets.
+
+    The widget module subclasses it (so this module never imports that one) and decides, in
+    :meth:`_from_reference`, which model ids the front end whose message is being decoded may name.
+    """
+
+    __slots__ = ()
+    model_id: str
+
+    @classmethod
+    def _from_reference(cls, model_id: str) -> Referenced | None:
+        """The object ``model_id`` names, if the current front end may reach it; None otherwise."""
+        return None
 
 
 class Codec:
@@ -243,6 +257,14 @@ def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | None 
     return FieldOptions(default=default, default_factory=default_factory, echo=echo)
 
 
+class FieldOwner(Protocol):
+    """What a field's descriptor needs from the object it sits on (a widget; this module never imports it)."""
+
+    _values: dict[str, Any]
+
+    def _set_values(self, values: Mapping[str, Any]) -> None: ...
+
+
 class Field:
     """The descriptor behind a declared field: reads the instance state, validates every write."""
 
@@ -275,12 +297,12 @@ class Field:
 
         return copy.deepcopy(value)
 
-    def __get__(self, obj: Widget | None, owner: type | None = None) -> Any:
+    def __get__(self, obj: FieldOwner | None, owner: type | None = None) -> Any:
         if obj is None:
             return self
         return obj._values[self.name]
 
-    def __set__(self, obj: Widget, value: Any) -> None:
+    def __set__(self, obj: FieldOwner, value: Any) -> None:
         try:
             checked = self.codec.from_python(value)
         except ValidationError as exc:
@@ -417,9 +439,8 @@ _JSON_FORMS = (list, dict, tuple, Literal, Union, types.UnionType, typing.Annota
 
 
 def _mentions_widget(annotation: Any) -> bool:
-    from .widget import Widget
-
-    return any(isinstance(t, type) and issubclass(t, Widget) for t in _walk(annotation))
+    """Whether values of ``annotation`` may hold child widgets (any :class:`Referenced`)."""
+    return any(isinstance(t, type) and issubclass(t, Referenced) for t in _walk(annotation))
 
 
 def _mentions_pydantic(annotation: Any) -> bool:
@@ -445,33 +466,30 @@ def _python_hook(target: type, value: Any) -> Any:
 
 
 def _json_hook(target: type, value: Any) -> Any:
-    from .widget import Widget
-
-    if isinstance(target, type) and issubclass(target, Widget):
+    if isinstance(target, type) and issubclass(target, Referenced):
         if isinstance(value, str) and value.startswith(WIDGET_REF_PREFIX):
-            child = Widget._by_model_id.get(value[len(WIDGET_REF_PREFIX) :])
+            child = target._from_reference(value[len(WIDGET_REF_PREFIX) :])
             if isinstance(child, target):
                 return child
-        raise ValidationError(f"Expected a reference to a live `{target.__name__}` widget, got {value!r}")
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+        raise ValidationError(
+            f"Expected a reference to a `{target.__name__}` widget shown to this front end, got {shown}"
+        )
     raise ValidationError(f"Expected `{target.__name__}`")
 
 
 def _wire_hook(target: type, value: Any) -> Any:
     """For re-checking a Python value's wire form: a child widget is a reference by then (the instance was
     checked already) and a custom binary type a buffer."""
-    from .widget import Widget
-
     if isinstance(value, (*BINARY_TYPES, target)):
         return value
-    if isinstance(target, type) and issubclass(target, Widget) and isinstance(value, str):
+    if isinstance(target, type) and issubclass(target, Referenced) and isinstance(value, str):
         return value
     raise ValidationError(f"Expected `{target.__name__}`")
 
 
 def _enc_hook(value: Any) -> Any:
-    from .widget import Widget
-
-    if isinstance(value, Widget):
+    if isinstance(value, Referenced):
         return WIDGET_REF_PREFIX + value.model_id
     try:
         return as_buffer(value)

@@ -1,30 +1,34 @@
 """A link binds one widget to one host transport; it is the piece a host adapter holds.
 
 The adapter gives a :class:`Transport` (how to send a frame and how to close), calls :meth:`Link.receive`
-with what its front end sent, and the link does the rest through the sans-IO :class:`Connection`.
+with what its front end sent, and the link does the rest through the sans-IO :class:`Connection`: an accepted
+message becomes an event handed to the widget's one public entry for links, ``Widget.frontend_event``; a
+rejected one is answered with an error. The widget module imports this one, never the reverse (only the type
+checker sees ``Widget`` here).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .connection import (
-    Closed,
-    Connection,
-    LocalProtocolError,
-    MessageReceived,
-    Phase,
-    Rejected,
-    StateChanged,
-    StateRequested,
-)
+from .connection import Connection, LocalProtocolError, Phase, Rejected
 from .errors import logger
-from .messages import Close, Message, Update
+from .messages import Close, Message
 
 if TYPE_CHECKING:
     from .widget import Widget
+
+# The key of the link whose front-end message is being decoded: child references in it may name only widgets
+# shown to that same front end (a link under the same key). Unset outside a decode.
+_decoding_for: ContextVar[object] = ContextVar("anywidget_core_decoding_for")
+
+
+def decoding_for() -> object | None:
+    """The front end (link key) whose message is being decoded now, or None outside a decode."""
+    return _decoding_for.get(None)
 
 
 class Transport(Protocol):
@@ -40,7 +44,7 @@ class Transport(Protocol):
 class Link:
     """One widget on one transport."""
 
-    __slots__ = ("connection", "key", "open_child", "transport", "widget")
+    __slots__ = ("connection", "key", "open_child", "references", "transport", "widget")
 
     def __init__(
         self,
@@ -48,11 +52,13 @@ class Link:
         key: object,
         connection: Connection,
         open_child: Callable[[Widget], None] | None = None,
+        references: bool = False,
     ) -> None:
         self.widget = widget
-        self.key = key
+        self.key = key  # names the front end: every link it has shares this key
         self.connection = connection
         self.open_child = open_child  # shows a child widget on the same host before a reference to it
+        self.references = references  # the widget has child-widget fields: decode with this front end known
         self.transport: Transport | None = None
 
     @property
@@ -75,24 +81,22 @@ class Link:
             logger().exception("anywidget_core: error while handling a front-end message for %s", repr(self.widget))
 
     def _receive(self, data: Any, buffers: Sequence[Any]) -> None:
-        event = self.connection.receive(data, buffers)
-        widget = self.widget
-        if isinstance(event, StateChanged):
-            widget._apply_frontend(event.values)
-        elif isinstance(event, MessageReceived):
-            widget._dispatch_custom(event.content, event.buffers)
-        elif isinstance(event, StateRequested):
-            with widget._lock:  # the full state, as in open: front ends rebuild models from it
-                state, paths, bufs = widget.full_state()
-                self.deliver(Update(state=state, buffer_paths=paths), bufs)
-        elif isinstance(event, Closed):
-            widget._drop_link(self)
-        elif isinstance(event, Rejected):
+        if self.references:
+            token = _decoding_for.set(self.key)
+            try:
+                event = self.connection.receive(data, buffers)
+            finally:
+                _decoding_for.reset(token)
+        else:
+            event = self.connection.receive(data, buffers)
+        if isinstance(event, Rejected):
             logger().warning(
-                "anywidget_core: rejected a front-end message for %s: %s", repr(widget), event.error.message
+                "anywidget_core: rejected a front-end message for %s: %s", repr(self.widget), event.error.message
             )
             if event.frame is not None and self.transport is not None:
                 self.transport.send(*event.frame)
+        else:
+            self.widget.frontend_event(self, event)
 
     def close(self) -> None:
         """Close from the Python side: the front end is told, the transport released."""

@@ -52,7 +52,7 @@ class Reloader:
         """Reload ``widget``'s file assets on change; False if it has none to watch (or watchfiles is missing)."""
         cls = type(widget)
         files = {
-            name: asset.path
+            name: _key(asset.path)
             for name, asset in cls._assets.items()
             if asset.path is not None and not _installed(asset.path)
         }
@@ -142,7 +142,7 @@ class Reloader:
         targets: list[tuple[Widget, str]] = []
         with self._lock:
             for raw in paths:
-                path = _resolve(raw)
+                path = _key(raw)
                 if path not in self._files or not path.is_file():
                     continue  # a deletion that an atomic save undoes shows up as its own "added"
                 source = _read(path)
@@ -158,9 +158,12 @@ class Reloader:
                 log.exception("anywidget_core: could not reload %s of %r", name, widget)
 
 
-def _resolve(path: Path) -> Path:
+def _key(path: Path) -> Path:
+    """A watched file as the watcher reports it: its folder resolved, its own name not. A symlinked asset is
+    watched as the link, so re-pointing the link is a change of that file (resolving it once would keep
+    watching the old target)."""
     try:
-        return path.resolve()
+        return path.parent.resolve() / path.name
     except OSError:
         return path
 

@@ -17,10 +17,19 @@ import msgspec
 from . import invoke
 from .assets import DEFAULT_ESM, Asset
 from .buffers import as_buffer
-from .connection import DEFAULT_LIMITS, Connection, Limits
+from .connection import (
+    DEFAULT_LIMITS,
+    Closed,
+    Connection,
+    Event,
+    Limits,
+    MessageReceived,
+    StateChanged,
+    StateRequested,
+)
 from .errors import ValidationError, logger
-from .fields import Field, _enc_hook, _mentions_widget, collect_fields
-from .link import Link, Transport
+from .fields import Field, Referenced, _enc_hook, _mentions_widget, collect_fields
+from .link import Link, Transport, decoding_for
 from .messages import Custom, EchoUpdate, Frame, Open, Update
 from .schema import Schema
 from .values import check_json
@@ -30,7 +39,8 @@ if TYPE_CHECKING:
 
 # anywidget's front end (the "anywidget" npm module) accepts models naming this version range.
 ANYWIDGET_MODULE_VERSION = "~0.11.*"
-MAX_PENDING_MESSAGES = 1000  # custom messages kept for a widget nobody has displayed yet
+# Custom messages kept for a widget nobody has displayed yet; past this the oldest are dropped (with one warning).
+MAX_PENDING_MESSAGES = 1000
 
 
 class Change(NamedTuple):
@@ -46,7 +56,7 @@ Observer = Callable[[Change], Any]
 MessageHandler = Callable[["Widget", Any, list[memoryview]], Any]
 
 
-class Widget:
+class Widget(Referenced):
     """Base class of every widget. Declare fields as annotated class attributes::
 
     class Counter(Widget):
@@ -93,11 +103,24 @@ class Widget:
         self._links: dict[object, Link] = {}
         self._observers: dict[str | None, list[Observer]] = {}
         self._msg_handlers: list[MessageHandler] = []
-        self._held: set[str] | None = None
+        self._holds: dict[int, set[str]] = {}  # thread id -> fields it changed inside its hold_sync()
         self._pending: deque[tuple[Any, list[memoryview]]] = deque(maxlen=MAX_PENDING_MESSAGES)
+        self._pending_dropped = False  # warned that the queue above overflowed (once until it is flushed)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
         Widget._by_model_id[self.model_id] = self
+
+    @classmethod
+    def _from_reference(cls, model_id: str) -> Widget | None:
+        """The widget a front end's ``"anywidget:<model_id>"`` names, if that front end may reach it: one
+        shown to it (open on a link with the same key: displayed there, or a child of a widget displayed
+        there). Any other live widget is refused, so a front end that learns an id cannot open it."""
+        key = decoding_for()
+        child = Widget._by_model_id.get(model_id)
+        if key is None or child is None:
+            return None
+        link = child._links.get(key)
+        return child if link is not None and not link.closed else None
 
     @classmethod
     def instances(cls) -> list[Widget]:
@@ -134,18 +157,22 @@ class Widget:
 
     @contextlib.contextmanager
     def hold_sync(self) -> Iterator[None]:
-        """Group sets: one update message with every field changed inside the block."""
+        """Group this thread's sets: one update message with every field changed inside the block, sent when
+        it ends. The widget's lock is taken per set, not for the block, so front-end messages and other
+        threads are never held up by a long body; their changes go out as usual."""
+        thread = threading.get_ident()
         with self._lock:
-            outer = self._held is not None
-            if not outer:
-                self._held = set()
-            try:
-                yield
-            finally:
-                if not outer:
-                    held, self._held = self._held, None
+            outer = thread not in self._holds
+            if outer:
+                self._holds[thread] = set()
+        try:
+            yield
+        finally:
+            if outer:
+                with self._lock:
+                    held = self._holds.pop(thread)
                     if held:
-                        self._broadcast_update(tuple(held))
+                        self._broadcast_update(tuple(held))  # current values: later writes by others win
 
     def _set_values(self, values: Mapping[str, Any]) -> None:
         """Apply validated Python-side values; notify observers after the lock is released."""
@@ -153,8 +180,9 @@ class Widget:
             changes = self._assign(values)
             if changes:
                 names = tuple(c.name for c in changes)
-                if self._held is not None:
-                    self._held.update(names)
+                held = self._holds.get(threading.get_ident()) if self._holds else None
+                if held is not None:
+                    held.update(names)
                 else:
                     self._broadcast_update(names)
         for change in changes:
@@ -170,6 +198,20 @@ class Widget:
             current[name] = new
             changes.append(Change(self, name, old, new))
         return changes
+
+    def frontend_event(self, link: Link, event: Event) -> None:
+        """Act on a front-end message the link's connection accepted (a state change, a custom message, a state
+        request, a close): the one entry a :class:`Link` uses, in the host's thread, after full validation."""
+        if isinstance(event, StateChanged):
+            self._apply_frontend(event.values)
+        elif isinstance(event, MessageReceived):
+            self._dispatch_custom(event.content, event.buffers)
+        elif isinstance(event, StateRequested):
+            with self._lock:  # the full state, as in open, to the asker: front ends rebuild models from it
+                state, paths, buffers = self.full_state()
+                link.deliver(Update(state=state, buffer_paths=paths), buffers)
+        elif isinstance(event, Closed):
+            self._drop_link(link)
 
     def _apply_frontend(self, values: dict[str, Any]) -> None:
         """Apply a validated front-end update: all fields at once, echo what was accepted, then observers."""
@@ -228,7 +270,8 @@ class Widget:
             self._msg_handlers.append(handler)
 
     def send(self, content: Any, buffers: Iterable[Any] | None = None) -> None:
-        """Send a custom message to the front ends (``msg:custom``); kept until the widget is shown."""
+        """Send a custom message to the front ends (``msg:custom``). While the widget is shown nowhere, the last
+        ``MAX_PENDING_MESSAGES`` (1000) are kept for its first display; older ones are dropped, with a warning."""
         content = msgspec.to_builtins(content, enc_hook=_enc_hook)
         check_json(content)  # raises ValidationError: what JSON cannot carry must not be queued or sent
         views = [as_buffer(b) for b in buffers or ()]
@@ -236,6 +279,14 @@ class Widget:
             if self._links:
                 self._deliver_all(Custom(content=content), views)
             else:
+                if len(self._pending) == MAX_PENDING_MESSAGES and not self._pending_dropped:
+                    self._pending_dropped = True
+                    logger().warning(
+                        "anywidget_core: %r is shown nowhere and keeps only its last %d custom messages for its "
+                        "first display; older ones are being dropped",
+                        self,
+                        MAX_PENDING_MESSAGES,
+                    )
                 self._pending.append((content, views))
 
     def _notify(self, change: Change, propagate: bool) -> None:
@@ -317,7 +368,8 @@ class Widget:
             for child in self._children(self._values):
                 if open_child is not None:
                     open_child(child)
-            link = Link(self, key, Connection(self._schema, limits or self._limits), open_child)
+            connection = Connection(self._schema, limits or self._limits)
+            link = Link(self, key, connection, open_child, references=bool(self._child_fields))
             state, paths, buffers = self._schema.encode({**self._protocol_state(), **self._values})
             frame = link.connection.send(Open(state=state, buffer_paths=paths), buffers)
             link.transport = open_transport(frame)
@@ -326,6 +378,7 @@ class Widget:
                 link.deliver(Custom(content=content), views)
             if not keep_pending:
                 self._pending.clear()
+                self._pending_dropped = False
             return link
 
     @property

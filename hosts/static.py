@@ -3,8 +3,9 @@
 The file holds the frames a front end would receive on display (each widget's ``open`` with its full state,
 ``_esm`` and ``_css``, children first; custom messages sent before display follow), buffers as base64, and the
 shared runtime.js, imported from a Blob URL. Interaction works inside the page; what the page sends goes
-nowhere. An ``_esm``/``_css`` given as an http(s) URL still needs the network: a warning says so, in Python and
-in an HTML comment.
+nowhere. An ``_esm``/``_css`` given as an http(s) URL still needs the network, and so does inline code that
+imports from one (``import ... from "https://..."``, ``import("https://...")``, CSS ``@import``): a warning
+lists those URLs, in Python and in an HTML comment.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import html
 import json
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -72,15 +74,7 @@ def to_html(widgets: Widgets, path: str | os.PathLike[str] | None = None, title:
     Written to ``path`` when given; the HTML is returned either way.
     """
     shown, frames = snapshot(widgets)
-    online = sorted(
-        {
-            f"{frame['data']['state'][name]}"
-            for frame in frames
-            if frame["data"].get("method") == "open"
-            for name in ("_esm", "_css")
-            if isinstance(frame["data"]["state"].get(name), str) and is_url(frame["data"]["state"][name])
-        }
-    )
+    online = network_sources(frames)
     if online:
         warnings.warn(
             "this static HTML loads widget code from the network and will not render offline: " + ", ".join(online),
@@ -98,6 +92,30 @@ def to_html(widgets: Widgets, path: str | os.PathLike[str] | None = None, title:
     if path is not None:
         Path(path).write_text(page, encoding="utf-8")
     return page
+
+
+# What inline code fetches from the network when it runs: JavaScript's static and dynamic imports and re-exports
+# (`from "https://..."`, `import "https://..."`, `import("https://...")`), CSS's `@import "..."` / `@import url(...)`.
+# A warning only, so a match inside a comment or a string is a false alarm at worst.
+_JS_IMPORT = re.compile(r"""\b(?:from|import)\s*\(?\s*["'`](https?://[^"'`\s]+)""")
+_CSS_IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?["']?(https?://[^"')\s;]+)""", re.IGNORECASE)
+
+
+def network_sources(frames: list[dict[str, Any]]) -> list[str]:
+    """Every URL the recorded widgets' code loads: ``_esm``/``_css`` given as URLs, and imports inside inline code."""
+    urls: set[str] = set()
+    for frame in frames:
+        if frame["data"].get("method") != "open":
+            continue
+        for name, pattern in (("_esm", _JS_IMPORT), ("_css", _CSS_IMPORT)):
+            source = frame["data"]["state"].get(name)
+            if not isinstance(source, str):
+                continue
+            if is_url(source):
+                urls.add(source)
+            else:
+                urls.update(pattern.findall(source))
+    return sorted(urls)
 
 
 def _comment(urls: list[str]) -> str:

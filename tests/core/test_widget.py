@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 import anywidget_core as awc
-from anywidget_core.host import MemoryHost
+from anywidget_core.host import Host, MemoryHost
+from anywidget_core.hosts.standalone import StandaloneHost
 
 
 class Counter(awc.Widget):
@@ -159,3 +162,158 @@ def test_widgets_without_links_are_collected() -> None:
     del w
     gc.collect()
     assert ref() is None
+
+
+def _import_widget_module(folder: Path, name: str, esm: str) -> type[awc.Widget]:
+    """A module file in ``folder`` declaring a widget whose ``_esm`` is the relative path ``esm``, imported."""
+    import importlib.util
+
+    source = folder / f"{name}.py"
+    source.write_text(f"import anywidget_core as awc\n\nclass W(awc.Widget):\n    _esm = {esm!r}\n")
+    spec = importlib.util.spec_from_file_location(name, source)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.modules[name] = module  # as an import does: the class finds its module by name
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]
+    return module.W  # type: ignore[no-any-return]
+
+
+def test_relative_asset_paths_are_the_defining_modules_never_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library, notebook = tmp_path / "library", tmp_path / "notebook"
+    library.mkdir(), notebook.mkdir()
+    (library / "index.js").write_text("export default { library: true }")
+    (notebook / "index.js").write_text("export default { planted: true }")  # where the user runs Python
+    monkeypatch.chdir(notebook)
+    W = _import_widget_module(library, "awc_lib_widget", "index.js")
+    assert MemoryHost().probe(W()).take()[0].data["state"]["_esm"] == "export default { library: true }"
+    (notebook / "other.js").write_text("export default { planted: true }")
+    with pytest.raises(FileNotFoundError, match="library"):  # only in the working directory: not found
+        _import_widget_module(library, "awc_lib_widget2", "other.js")
+
+
+def test_a_deleted_asset_file_keeps_serving_its_last_good_source(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = tmp_path / "widget.js"
+    source.write_text("export default { v: 1 }")
+
+    class FromFile(awc.Widget):
+        _esm = source
+        value: int = 0
+
+    w = FromFile()
+    first = MemoryHost().probe(w)
+    first.take()
+    source.unlink()  # mid-save, or gone
+    with caplog.at_level("WARNING", logger="anywidget_core"):
+        second = MemoryHost().probe(w)  # a new display: no FileNotFoundError
+        assert second.take()[0].data["state"]["_esm"] == "export default { v: 1 }"
+        second.deliver({"method": "request_state"})
+        (answer,) = second.take()
+        assert answer.data["method"] == "update" and answer.data["state"]["_esm"] == "export default { v: 1 }"
+        w.reload_asset("_esm")
+    assert [r.getMessage() for r in caplog.records].count(
+        f"anywidget_core: cannot read {source} ([Errno 2] No such file or directory: '{source}'); "
+        "sending its last good source"
+    ) == 1  # warned once, not per send
+    source.write_text("export default { v: 2 }")
+    assert MemoryHost().probe(w).take()[0].data["state"]["_esm"] == "export default { v: 2 }"
+
+
+def test_a_symlinked_asset_follows_the_link_when_it_is_re_pointed(tmp_path: Path) -> None:
+    (tmp_path / "v1.js").write_text("export default { v: 1 }")
+    (tmp_path / "v2.js").write_text("export default { v: 2 }")
+    link = tmp_path / "widget.js"
+    link.symlink_to(tmp_path / "v1.js")
+
+    class Linked(awc.Widget):
+        _esm = link
+
+    w = Linked()
+    assert MemoryHost().probe(w).take()[0].data["state"]["_esm"] == "export default { v: 1 }"
+    link.unlink()
+    link.symlink_to(tmp_path / "v2.js")
+    assert MemoryHost().probe(w).take()[0].data["state"]["_esm"] == "export default { v: 2 }"
+
+
+@pytest.mark.parametrize("host_class", [MemoryHost, StandaloneHost], ids=["memory", "standalone"])
+def test_a_long_hold_sync_body_never_holds_up_front_end_messages(host_class: type[Host]) -> None:
+    w = Counter()
+    host = host_class()
+    try:
+        holder, other = host.probe(w), host.probe(w)
+        holder.take(), other.take()
+        inside, done = threading.Event(), threading.Event()
+
+        def body() -> None:
+            with w.hold_sync():
+                w.value = 1
+                inside.set()
+                done.wait(2.0)  # a 2 s body (cut short once the test has seen what it needs)
+                w.label = "held"
+
+        thread = threading.Thread(target=body)
+        thread.start()
+        assert inside.wait(10)
+        start = time.monotonic()
+        other.deliver({"method": "update", "state": {"value": 7}})  # returns once applied (standalone: pong)
+        elapsed = time.monotonic() - start
+        applied_during_body = thread.is_alive()
+        done.set()
+        thread.join(10)
+        assert applied_during_body and elapsed < 1.0, elapsed
+        assert w.value == 7
+        echo = {"method": "echo_update", "state": {"value": 7}, "buffer_paths": []}
+        grouped = {"method": "update", "state": {"value": 7, "label": "held"}, "buffer_paths": []}
+        assert [f.data for f in other.take()] == [echo, grouped]  # the held sets leave as one message
+        assert [f.data for f in holder.take()] == [echo, grouped]
+    finally:
+        if isinstance(host, StandaloneHost):
+            host.shutdown()
+
+
+def test_hold_sync_groups_only_its_own_threads_sets() -> None:
+    w = Counter()
+    fe = MemoryHost().probe(w)
+    fe.take()
+    with w.hold_sync():
+        w.value = 1
+        thread = threading.Thread(target=lambda: setattr(w, "label", "other"))
+        thread.start()
+        thread.join(10)
+        assert [f.data for f in fe.take()] == [{"method": "update", "state": {"label": "other"}, "buffer_paths": []}]
+    assert [f.data for f in fe.take()] == [{"method": "update", "state": {"value": 1}, "buffer_paths": []}]
+
+
+def test_custom_messages_kept_for_a_first_display_are_bounded_and_dropping_is_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from anywidget_core.widget import MAX_PENDING_MESSAGES
+
+    w = Counter()
+    with caplog.at_level("WARNING", logger="anywidget_core"):
+        for i in range(MAX_PENDING_MESSAGES):
+            w.send({"i": i})
+        assert not caplog.records  # at the cap, nothing dropped yet
+        for i in range(MAX_PENDING_MESSAGES, MAX_PENDING_MESSAGES + 5):
+            w.send({"i": i})
+    assert [r.getMessage() for r in caplog.records] == [
+        f"anywidget_core: {w!r} is shown nowhere and keeps only its last {MAX_PENDING_MESSAGES} custom messages "
+        "for its first display; older ones are being dropped"
+    ]
+    frames = MemoryHost().probe(w).take()
+    assert [f.data["content"]["i"] for f in frames[1:]] == list(range(5, MAX_PENDING_MESSAGES + 5))
+    caplog.clear()
+    for frontend in list(w.links.values()):
+        frontend.receive({"method": "close"})  # shown nowhere again: messages pile up again, warned again
+    with caplog.at_level("WARNING", logger="anywidget_core"):
+        for i in range(MAX_PENDING_MESSAGES + 1):
+            w.send({"i": i})
+    assert len(caplog.records) == 1

@@ -244,3 +244,24 @@ def test_control_comm_restores_models(kc: BlockingKernelClient, shown: dict[str,
     assert len(answer["buffers"]) == len(data["buffer_paths"])
     index = data["buffer_paths"].index([shown["model_id"], "state", "meta", "part"])
     assert bytes(answer["buffers"][index]) == b"\x01\x02"
+
+
+def test_a_front_end_can_reference_only_displayed_widgets(kc: BlockingKernelClient) -> None:
+    """A widget never displayed in this kernel is not reachable by naming its id; a displayed one is."""
+    code = (
+        "class Holder(awc.Widget):\n    child: awc.Widget | None = None\n    value: int = 0\n"
+        "holder, hidden = Holder(), Counter(value=42)\ndisplay(holder)"
+    )
+    holder_id = comm_msgs(execute(kc, code), "comm_open")[0]["content"]["comm_id"]
+    hidden_id = evaluate(kc, "hidden.model_id")
+    mid = update(kc, holder_id, {"value": 5, "child": f"anywidget:{hidden_id}"})
+    (err,) = comm_msgs(until_idle(kc, mid))  # an error, and no comm_open of the hidden widget
+    data = err["content"]["data"]
+    assert (err["msg_type"], data["method"], data["code"]) == ("comm_msg", "error", "invalid_value")
+    assert hidden_id in data["message"]
+    assert evaluate(kc, "(holder.value, holder.child, len(hidden.links))") == (0, None, 0)
+    execute(kc, "display(hidden)")
+    mid = update(kc, holder_id, {"child": f"anywidget:{hidden_id}"})
+    (echo,) = comm_msgs(until_idle(kc, mid))
+    assert echo["content"]["data"]["method"] == "echo_update"
+    assert evaluate(kc, "holder.child is hidden") is True

@@ -130,3 +130,28 @@ def test_off_without_env_and_for_inline_sources(tmp_path: Path, monkeypatch: pyt
     monkeypatch.delenv("ANYWIDGET_HMR")
     assert reload.watch(_widget_class(tmp_path)()) is False
     assert not reload.reloader().running
+
+
+def test_a_re_pointed_symlink_is_reloaded_and_a_deleted_file_keeps_the_last_source(tmp_path: Path) -> None:
+    (tmp_path / "v1.js").write_text("export default { render() {} } // v1")
+    (tmp_path / "v2.js").write_text("export default { render() {} } // v2")
+    link = tmp_path / "widget.js"
+    link.symlink_to(tmp_path / "v1.js")
+
+    class Linked(awc.Widget):
+        _esm = link
+
+    widget = Linked()
+    probe = JupyterHost().probe(widget)
+    assert probe.take()[0].data["state"]["_esm"].endswith("v1")
+    _settle()
+    staged = tmp_path / ".widget.js.tmp"
+    staged.symlink_to(tmp_path / "v2.js")
+    os.replace(staged, link)  # re-point the link atomically (as `ln -sfn` and deploy tools do)
+    _wait_for([probe], lambda r: r.data.get("state", {}).get("_esm", "").endswith("v2"))
+    link.unlink()
+    time.sleep(1.0)  # the watcher sees the deletion and sends nothing
+    assert probe.take() == []
+    again = JupyterHost().probe(widget)  # a new display while the file is gone: the last good source
+    assert again.take()[0].data["state"]["_esm"].endswith("v2")
+    widget.close()

@@ -80,6 +80,12 @@ export default () => ({
       model.set("count", 1000);
       model.save_changes();
     });
+    button("adopt", () => {
+      // a hostile page: makes its child field name whatever model id the test planted (another session's)
+      model.set("child", document.body.dataset.adopt);
+      model.set("count", 500);
+      model.save_changes();
+    });
     button("invoke", async () => {
       try {
         const [response, buffers] = await experimental.invoke("double", { x: 21 }, { buffers: [new Uint8Array([5])] });

@@ -329,3 +329,28 @@ def test_an_ended_session_releases_its_links_and_python_close_empties_the_view(
         other.context.close()
     page.context.close()
     wait_for(lambda: not widget.links, timeout=15)
+
+
+def test_a_session_cannot_reach_another_sessions_child(browser: Any, served: tuple[App, str, Path]) -> None:
+    """A page that learns the model id of another session's child and names it in its own child field gets
+    ``invalid_value``: nothing of that update applies and the other session's child is never opened for it."""
+    app, url, _ = served
+    first, _, first_widget = open_page(browser, f"{url}/compose", app.composed)
+    second, console, second_widget = open_page(browser, f"{url}/compose", app.composed)
+    try:
+        expect_text(second, ".label", "child")
+        theirs, mine = first_widget.child, second_widget.child
+        second.evaluate(f"document.body.dataset.adopt = 'anywidget:{theirs.model_id}'")
+        with second.expect_console_message(lambda message: "invalid_value" in message.text, timeout=TIMEOUT_MS):
+            second.click("#adopt")
+        assert second_widget.child is mine and second_widget.count == 0  # all or nothing
+        assert len(theirs.links) == 1  # still open for its own session only
+        expect_text(second, "#count", "count=0 reply=0")  # the page took Python's state back
+        second.click("#inc")
+        expect_text(second, "#count", "count=1 reply=10")  # and keeps working
+        first_widget.child.text = "still mine"
+        expect_text(first, ".label", "still mine")
+        assert not any(theirs.model_id in line and "open" in line for line in console)
+    finally:
+        first.context.close()
+        second.context.close()

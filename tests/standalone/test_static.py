@@ -124,3 +124,74 @@ def test_script_breakout_is_escaped(tmp_path: Path, browser: Any) -> None:
         assert text == echo.text
     finally:
         context.close()
+
+
+NETWORK_ESM = """
+import "https://example.invalid/side-effect.js";
+export { helper } from 'http://example.invalid/reexport.js';
+export default {
+  async render({ model, el }) {
+    el.textContent = "networked";
+    try { await import(`https://example.invalid/dynamic.js`); } catch { el.dataset.offline = "yes"; }
+  },
+};
+"""
+NETWORK_CSS = '@import url("https://example.invalid/font.css"); @import "https://example.invalid/theme.css"; .a { }'
+
+
+def _export_warnings(widget: Any, path: Path | None = None) -> tuple[list[str], str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        html = to_html(widget, path)
+    return [str(w.message) for w in caught], html
+
+
+def test_network_imports_inside_inline_code_are_flagged() -> None:
+    class Networked(Counter):  # type: ignore[valid-type,misc]
+        _esm = NETWORK_ESM
+        _css = NETWORK_CSS
+
+    urls = [
+        "http://example.invalid/reexport.js",
+        "https://example.invalid/dynamic.js",
+        "https://example.invalid/font.css",
+        "https://example.invalid/side-effect.js",
+        "https://example.invalid/theme.css",
+    ]
+    messages, html = _export_warnings(Box(children=[Networked()]))  # a child's code counts too
+    assert messages == [
+        "this static HTML loads widget code from the network and will not render offline: " + ", ".join(urls)
+    ]
+    assert html.startswith(
+        "<!doctype html>\n<!-- WARNING: this page is not offline: it loads widget code from " + " ".join(urls)
+    )
+
+    class Local(Counter):  # type: ignore[valid-type,misc]
+        _esm = 'import x from "./local.js"; // see https://example.invalid/docs\nexport default { render() {} };'
+        _css = '@import "local.css"; .a { background: url(data:,) }'
+
+    messages, html = _export_warnings(Local())
+    assert messages == [] and "WARNING" not in html
+
+
+def test_every_network_request_of_an_exported_page_was_warned_about(browser: Any, tmp_path: Path) -> None:
+    class Networked(Counter):  # type: ignore[valid-type,misc]
+        _esm = NETWORK_ESM.replace('import "https://example.invalid/side-effect.js";', "").replace(
+            "export { helper } from 'http://example.invalid/reexport.js';", ""
+        )  # the module itself must load offline, so only its dynamic import reaches out
+        _css = NETWORK_CSS
+
+    path = tmp_path / "networked.html"
+    messages, _ = _export_warnings(Networked(), path)
+    context, page, attempted = open_offline(browser, path)
+    try:
+        page.wait_for_selector("[data-offline=yes]")
+        page.wait_for_timeout(300)  # let the stylesheet's imports be requested too
+        assert set(attempted) == {  # what Chromium fetched: the dynamic import and both CSS @imports
+            "https://example.invalid/dynamic.js",
+            "https://example.invalid/font.css",
+            "https://example.invalid/theme.css",
+        }
+        assert len(messages) == 1 and all(url in messages[0] for url in attempted), (attempted, messages)
+    finally:
+        context.close()
