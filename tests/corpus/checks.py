@@ -19,6 +19,9 @@ class Check(NamedTuple):
     python: Action | None
     # console errors the widget's own code logs, the original in JupyterLab too (test_reference checks that it does)
     own_errors: tuple[str, ...] = ()
+    # the widget inherits font, line height or box model from its page, so its size differs from JupyterLab's by
+    # exactly the context JupyterLab gives it (pages.LAB_CONTEXT_CSS); compared under that context
+    lab_context: bool = False
 
 
 def foreign_errors(name: str, errors: list[str]) -> list[str]:
@@ -58,9 +61,7 @@ def drawdata_interact(section: Any, w: Any) -> None:
 
 def drawdata_python(section: Any, w: Any) -> None:
     w.data = [{"x": 100.0 + i * 10, "y": 100.0, "color": "#1f77b4", "label": "a", "batch": 0} for i in range(7)]
-    section.page.wait_for_function(
-        "el => el.querySelectorAll('circle.drawn').length === 7", arg=section.element_handle(), timeout=10_000
-    )
+    wait_until(lambda: section.locator("circle.drawn").count() == 7, what="7 drawn circles on the page")
 
 
 def searchselect_interact(section: Any, w: Any) -> None:
@@ -71,9 +72,8 @@ def searchselect_interact(section: Any, w: Any) -> None:
 
 def searchselect_python(section: Any, w: Any) -> None:
     w.query = "blue"
-    section.page.wait_for_function(
-        "el => el.querySelector('input').value === 'blue'", arg=section.element_handle(), timeout=10_000
-    )
+    _shows(section, "#search-widget", "\u00b7 1 shown")  # Python's matches for "blue": blueberry
+    assert section.locator("input").first.input_value() == "blue"
 
 
 def mopad_python(section: Any, w: Any) -> None:
@@ -92,7 +92,8 @@ def button_python(section: Any, w: Any) -> None:
 
 
 def quak_interact(section: Any, w: Any) -> None:
-    section.locator("th").first.click()  # sorting by a column re-queries and writes the new SQL
+    # the sort button listens to mousedown (it shows on hover); sorting re-queries and writes the new SQL
+    section.locator(".sort-button").first.dispatch_event("mousedown")
     wait_until(lambda: "ORDER BY" in w.sql.upper(), what="an ORDER BY in Python's sql")
 
 
@@ -114,12 +115,15 @@ CHECKS: dict[str, Check] = {
         searchselect_interact,
         searchselect_python,
     ),
-    "mopad": Check("div", None, None, mopad_python),
+    # measured: 436 x 309 px on the standalone page, 400 x 353 in JupyterLab (border-box, 13px / 19.5px text there)
+    "mopad": Check('div[style*="max-width: 400px"]', None, None, mopad_python, lab_context=True),
     "manywidgets": Check(
         ".manywidgets-button",
         (".manywidgets-button", "backgroundColor", "rgb(3, 102, 214)"),
         button_interact,
         button_python,
+        # measured: 55.5 x 32 px standalone, 57.1 x 37 in JupyterLab (Lab's --jp-ui-font-family, line-height 21px)
+        lab_context=True,
     ),
     "quak": Check("table", None, quak_interact, None),
     "mosaic": Check("svg", None, None, None),

@@ -19,7 +19,7 @@ from anywidget_core.hosts.static import to_html
 
 from .cases import CASES, build_port
 from .checks import CHECKS, foreign_errors
-from .pages import MEASURE, open_offline, open_standalone, section
+from .pages import LAB_CONTEXT_CSS, MEASURE, TOLERANCE, open_offline, open_standalone, section
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 
@@ -46,18 +46,23 @@ def measure(root: Any, name: str) -> dict[str, Any]:
     return result
 
 
-def assert_rendered(root: Any, name: str, errors: list[str]) -> dict[str, Any]:
-    """Non-empty, key element present and sized, CSS applied, no errors; returns the measurement."""
+def assert_rendered(root: Any, name: str, errors: list[str], original: dict[str, Any]) -> None:
+    """Non-empty, key element present and sized like the original's in JupyterLab, CSS applied, no errors."""
     check = CHECKS[name]
     key = root.locator(check.key).first
     key.wait_for(state="attached", timeout=20_000)
+    if check.lab_context:
+        root.page.add_style_tag(content=LAB_CONTEXT_CSS)
     root.page.wait_for_timeout(300)  # let a first animation frame lay the widget out
     m = measure(root, name)
     assert m["found"] and m["elements"] > 1 and m["width"] > 0 and m["height"] > 0, m
     if check.css:
         assert m["style"] == check.css[2], f"{check.css[0]} {check.css[1]}: {m['style']}"
+    size, lab_size = (m["width"], m["height"]), (original["width"], original["height"])
+    assert abs(size[0] - lab_size[0]) <= TOLERANCE and abs(size[1] - lab_size[1]) <= TOLERANCE, (
+        f"{size} here, {lab_size} in JupyterLab; computed here {m['computed']}, in JupyterLab {original['computed']}"
+    )
     assert foreign_errors(name, errors) == [], errors
-    return m
 
 
 @pytest.fixture
@@ -68,13 +73,13 @@ def context(browser: Any) -> Iterator[Any]:
 
 
 @pytest.mark.parametrize("name", _cases(RUNTIME_GAPS))
-def test_standalone(name: str, context: Any) -> None:
+def test_standalone(name: str, context: Any, reference: dict[str, Any]) -> None:
     widget = build_port(name)
     check = CHECKS[name]
     with serve({name: widget}, title=name) as server:
         page = open_standalone(context, server)
         root = section(page)
-        assert_rendered(root, name, page.corpus_errors)
+        assert_rendered(root, name, page.corpus_errors, reference["originals"][name])
         if check.interact:
             check.interact(root, widget)
         if check.python:
@@ -83,10 +88,10 @@ def test_standalone(name: str, context: Any) -> None:
 
 
 @pytest.mark.parametrize("name", _cases({}, leave_out=NEEDS_PYTHON))
-def test_static_offline(name: str, context: Any, tmp_path: Path) -> None:
+def test_static_offline(name: str, context: Any, tmp_path: Path, reference: dict[str, Any]) -> None:
     widget = build_port(name)
     path = tmp_path / f"{name}.html"
     to_html({name: widget}, path, title=name)
     page, attempted = open_offline(context, path)
-    assert_rendered(section(page), name, page.corpus_errors)
+    assert_rendered(section(page), name, page.corpus_errors, reference["originals"][name])
     assert attempted == []
