@@ -69,8 +69,8 @@ def open_standalone(context: Any, server: StandaloneServer) -> Any:
     return page
 
 
-def open_offline(context: Any, path: Path) -> tuple[Any, list[str]]:
-    """A static export opened from disk with every non-file request aborted (and recorded)."""
+def open_offline_file(context: Any, path: Path) -> tuple[Any, list[str]]:
+    """A page opened from disk with every non-file request aborted (and recorded)."""
     attempted: list[str] = []
 
     def refuse(route: Any) -> None:
@@ -81,6 +81,12 @@ def open_offline(context: Any, path: Path) -> tuple[Any, list[str]]:
     page = context.new_page()
     page.corpus_errors = watch_errors(page)
     page.goto(path.as_uri())
+    return page, attempted
+
+
+def open_offline(context: Any, path: Path) -> tuple[Any, list[str]]:
+    """A static export opened from disk with every non-file request aborted (and recorded)."""
+    page, attempted = open_offline_file(context, path)
     page.wait_for_selector("html[data-awc-rendered=true]")
     page.add_style_tag(content=PAGE_WIDTH_CSS)
     return page, attempted

@@ -7,17 +7,20 @@ import socket
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import panel as pn
 import pytest
+from bokeh.resources import INLINE
 from panel.io.state import state
 
 from anywidget_core.hosts.panel import component
 
 from .cases import CASES, build_port
 from .checks import CHECKS, foreign_errors
-from .pages import LAB_CONTEXT_CSS, MEASURE, TOLERANCE, WIDTH, wait_until, watch_errors
+from .pages import LAB_CONTEXT_CSS, MEASURE, TOLERANCE, WIDTH, open_offline_file, wait_until, watch_errors
+from .test_corpus import NEEDS_PYTHON
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 
@@ -132,5 +135,32 @@ def test_panel(name: str, served: tuple[str, dict[str, list[Any]]], browser: Any
         if check.python:
             check.python(root, widget)
         assert foreign_errors(name, errors) == [], errors
+    finally:
+        context.close()
+
+
+# Known gap, fixed in parallel (issue 14, "Panel's static save"): a saved page has the component but the widget's
+# state only arrives through the live handshake, so nothing renders (measured: no key element, 0 canvases for
+# bitjet, once Bokeh's document is up).
+SAVE_GAP = pytest.mark.xfail(strict=True, reason="Panel .save(): the widget's state arrives only by the live handshake")
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=SAVE_GAP, id=n) for n in CASES if n not in NEEDS_PYTHON])
+def test_panel_save_offline(name: str, browser: Any, tmp_path: Path, reference: dict[str, Any]) -> None:
+    """``.save(resources=INLINE)`` opened from disk, network refused: the widget shows its state."""
+    path = tmp_path / f"{name}.html"
+    component(build_port(name), width=WIDTH).save(str(path), resources=INLINE)
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    try:
+        page, _ = open_offline_file(context, path)
+        page.wait_for_function("() => window.Bokeh && Bokeh.documents && Bokeh.documents.length > 0")
+        page.wait_for_timeout(2000)
+        check = CHECKS[name]
+        m = page.evaluate(MEASURE, [page.locator("body").element_handle(), check.key, None])
+        original = reference["originals"][name]
+        assert m["found"], f"{check.key} is not on the saved page"
+        assert abs(m["width"] - original["width"]) <= TOLERANCE and abs(m["height"] - original["height"]) <= TOLERANCE
+        # Panel's saved page asks its CDN for theme CSS even with INLINE resources (Panel's own); those are refused
+        assert foreign_errors(name, [e for e in page.corpus_errors if "Failed to load resource" not in e]) == []
     finally:
         context.close()
