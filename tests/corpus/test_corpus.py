@@ -32,10 +32,10 @@ ARROW_VIEW = pytest.mark.xfail(
 RUNTIME_GAPS = {"quak": ARROW_VIEW, "mosaic": ARROW_VIEW}
 
 # Widgets that cannot show anything without their Python side (they query DuckDB through custom messages).
-NEEDS_PYTHON = {"quak", "mosaic"}
+NEEDS_PYTHON = frozenset({"quak", "mosaic"})
 
 
-def _cases(gaps: dict[str, Any], leave_out: set[str] = frozenset()) -> list[Any]:  # type: ignore[assignment]
+def _cases(gaps: dict[str, Any], leave_out: frozenset[str] = frozenset()) -> list[Any]:
     return [pytest.param(n, marks=gaps.get(n, ()), id=n) for n in CASES if n not in leave_out]
 
 
