@@ -23,6 +23,10 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "corpus: published anywidget widgets downloaded from PyPI (tests/corpus)")
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""

@@ -1,0 +1,130 @@
+"""What each corpus widget is checked for: its key element (whose size is compared with the original's), one
+style its CSS sets, a page interaction that must reach the Python field, and a Python change that must reach the
+page. ``None`` where the widget has no such path (it writes nothing, or listens to nothing): the README says so."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from .pages import wait_until
+
+Action = Callable[[Any, Any], None]  # (the widget's section locator, the port) -> None; raises when not reached
+
+
+class Check(NamedTuple):
+    key: str
+    css: tuple[str, str, str] | None  # selector, computed-style property, the value the widget's CSS gives
+    interact: Action | None
+    python: Action | None
+    # console errors the widget's own code logs, the original in JupyterLab too (test_reference checks that it does)
+    own_errors: tuple[str, ...] = ()
+    # the widget inherits font, line height or box model from its page, so its size differs from JupyterLab's by
+    # exactly the context JupyterLab gives it (pages.LAB_CONTEXT_CSS); compared under that context
+    lab_context: bool = False
+
+
+def foreign_errors(name: str, errors: list[str]) -> list[str]:
+    """``errors`` less those the widget's own code logs on every host."""
+    return [e for e in errors if not any(own in e for own in CHECKS[name].own_errors)]
+
+
+def _shows(section: Any, selector: str, text: str) -> None:
+    section.locator(selector).filter(has_text=text).first.wait_for(timeout=10_000)
+
+
+def bitjet_interact(section: Any, w: Any) -> None:
+    section.locator("select[data-role=mode]").select_option("byte")
+    wait_until(lambda: w.mode == "byte", what="mode == 'byte' in Python")
+
+
+def bitjet_python(section: Any, w: Any) -> None:
+    w.datawidth = 32
+    _shows(section, "[data-role=meta]", "· 32 \u00d7")
+
+
+def slider_interact(section: Any, w: Any) -> None:
+    # the puck goes where the mouse goes down: the canvas centre (past its 1 px border) maps to (0, 0)
+    section.locator("canvas").click(position={"x": 151, "y": 151})
+    wait_until(lambda: abs(w.x) < 0.02 and abs(w.y) < 0.02, what="x, y near 0 in Python")
+
+
+def slider_python(section: Any, w: Any) -> None:
+    w.x = -0.5
+    _shows(section, "#sliderValues", "X: -0.50")
+
+
+def drawdata_interact(section: Any, w: Any) -> None:
+    section.locator(".dd-scatter-svg-container > svg").click(position={"x": 300, "y": 150})
+    wait_until(lambda: len(w.data) > 0, what="drawn points in Python")
+
+
+def drawdata_python(section: Any, w: Any) -> None:
+    w.data = [{"x": 100.0 + i * 10, "y": 100.0, "color": "#1f77b4", "label": "a", "batch": 0} for i in range(7)]
+    wait_until(lambda: section.locator("circle.drawn").count() == 7, what="7 drawn circles on the page")
+
+
+def searchselect_interact(section: Any, w: Any) -> None:
+    section.locator("input").first.fill("an")
+    wait_until(lambda: w.query == "an", what="query == 'an' in Python")
+    wait_until(lambda: w._matches == ["banana"], what="Python's matches")
+
+
+def searchselect_python(section: Any, w: Any) -> None:
+    w.query = "blue"
+    _shows(section, "#search-widget", "\u00b7 1 shown")  # Python's matches for "blue": blueberry
+    assert section.locator("input").first.input_value() == "blue"
+
+
+def mopad_python(section: Any, w: Any) -> None:
+    w.current_button_press = 3
+    _shows(section, "div", "Current button press: 3")
+
+
+def button_interact(section: Any, w: Any) -> None:
+    section.locator(".manywidgets-button").click()
+    wait_until(lambda: w.clicks == 1, what="clicks == 1 in Python")
+
+
+def button_python(section: Any, w: Any) -> None:
+    w.label = "Stop"
+    _shows(section, ".manywidgets-button", "Stop")
+
+
+def quak_interact(section: Any, w: Any) -> None:
+    # the sort button listens to mousedown (it shows on hover); sorting re-queries and writes the new SQL
+    section.locator(".sort-button").first.dispatch_event("mousedown")
+    wait_until(lambda: "ORDER BY" in w.sql.upper(), what="an ORDER BY in Python's sql")
+
+
+CHECKS: dict[str, Check] = {
+    "bitjet": Check("canvas", None, bitjet_interact, bitjet_python),
+    "slider2d": Check("canvas", None, slider_interact, slider_python),
+    "p5": Check('canvas[width="240"]', ('canvas[width="240"]', "visibility", "visible"), None, None),
+    "drawdata": Check(
+        ".dd-scatter-svg-container > svg",
+        (".dd-scatter-container", "color", "rgb(17, 24, 39)"),
+        drawdata_interact,
+        drawdata_python,
+        own_errors=('<svg> attribute height: Expected length, "auto".',),
+    ),
+    "markmap": Check("svg", (".markmap-widget", "backgroundColor", "rgba(0, 0, 0, 0)"), None, None),
+    "searchselect": Check(
+        "#search-widget",
+        ("#search-widget", "backgroundColor", "oklch(1 0 0)"),
+        searchselect_interact,
+        searchselect_python,
+    ),
+    # measured: 436 x 309 px on the standalone page, 400 x 353 in JupyterLab (border-box, 13px / 19.5px text there)
+    "mopad": Check('div[style*="max-width: 400px"]', None, None, mopad_python, lab_context=True),
+    "manywidgets": Check(
+        ".manywidgets-button",
+        (".manywidgets-button", "backgroundColor", "rgb(3, 102, 214)"),
+        button_interact,
+        button_python,
+        # measured: 55.5 x 32 px standalone, 57.1 x 37 in JupyterLab (Lab's --jp-ui-font-family, line-height 21px)
+        lab_context=True,
+    ),
+    "quak": Check("table", None, quak_interact, None),
+    "mosaic": Check("svg", None, None, None),
+}

@@ -1,0 +1,166 @@
+"""The ports on a real Panel server (anywidget-core's Panel host: runtime.js inside a Bokeh component's shadow
+root), in headless Chromium, checked like the other hosts against the originals in JupyterLab."""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import panel as pn
+import pytest
+from bokeh.resources import INLINE
+from panel.io.state import state
+
+from anywidget_core.hosts.panel import component
+
+from .cases import CASES, build_port
+from .checks import CHECKS, foreign_errors
+from .pages import LAB_CONTEXT_CSS, MEASURE, TOLERANCE, WIDTH, open_offline_file, wait_until, watch_errors
+from .test_corpus import NEEDS_PYTHON
+
+pytestmark = [pytest.mark.browser, pytest.mark.corpus]
+
+# Known gap, fixed in parallel (issue 14, "CSS in shadow roots"): the component's shadow root has no :root, so
+# CSS variables the widget's _css declares there are undefined (measured: drawdata's text is Panel's
+# rgb(33, 37, 41), not its --dd-text-color rgb(17, 24, 39); searchselect's background is transparent, not its
+# --background oklch(1 0 0)).
+ROOT_VARIABLES = pytest.mark.xfail(strict=True, reason="_css rules on :root match nothing in Panel's shadow root")
+GAPS = {"drawdata": ROOT_VARIABLES, "searchselect": ROOT_VARIABLES}
+
+# pages.LAB_CONTEXT_CSS, for the widget's shadow root: the component's host element passes it down.
+SHADOW_LAB_CONTEXT_CSS = (
+    LAB_CONTEXT_CSS.replace(".awc-widget *", "*")
+    .replace(".awc-widget button", "button")
+    .replace(".awc-widget {", ":host {")
+)
+ADD_TO_SHADOW_ROOT = """([key, css]) => {
+  const visit = (node) => {
+    for (const el of node.querySelectorAll("*")) {
+      if (!el.shadowRoot) continue;
+      if (el.shadowRoot.querySelector(key)) {
+        const style = document.createElement("style");
+        style.textContent = css;
+        el.shadowRoot.append(style);
+        return true;
+      }
+      if (visit(el.shadowRoot)) return true;
+    }
+    return false;
+  };
+  return visit(document);
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[str, dict[str, list[Any]]]]:
+    """One Panel server, an app per corpus widget; each session gets a new port, recorded in ``made``."""
+    made: dict[str, list[Any]] = {name: [] for name in CASES}
+
+    def app(name: str) -> Any:
+        def make() -> Any:
+            widget = build_port(name)
+            made[name].append(widget)
+            return component(widget, width=WIDTH)
+
+        return make
+
+    port = _free_port()
+    server = pn.serve(
+        {name: app(name) for name in CASES},
+        port=port,
+        address="127.0.0.1",
+        websocket_origin=f"127.0.0.1:{port}",
+        threaded=True,
+        show=False,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not _up(f"{url}/bitjet"):
+        assert time.monotonic() < deadline, "Panel did not start"
+        time.sleep(0.1)
+    yield url, made
+    server.stop()
+    server.join(timeout=10)
+    state.reset()
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=GAPS.get(n, ()), id=n) for n in CASES])
+def test_panel(name: str, served: tuple[str, dict[str, list[Any]]], browser: Any, reference: dict[str, Any]) -> None:
+    url, made = served
+    check = CHECKS[name]
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    try:
+        page = context.new_page()
+        errors = watch_errors(page)
+        before = len(made[name])
+        page.goto(f"{url}/{name}")
+        root = page.locator("body")
+        root.locator(check.key).first.wait_for(state="attached", timeout=20_000)
+        wait_until(lambda: any(w.links for w in made[name][before:]), what="the session's widget linked")
+        widget = next(w for w in made[name][before:] if w.links)
+        if check.lab_context:
+            assert page.evaluate(ADD_TO_SHADOW_ROOT, [check.key, SHADOW_LAB_CONTEXT_CSS])
+        page.wait_for_timeout(300)
+        css = list(check.css[:2]) if check.css else None
+        m = page.evaluate(MEASURE, [root.element_handle(), check.key, css])
+        original = reference["originals"][name]
+        assert m["found"] and m["width"] > 0 and m["height"] > 0, m
+        if check.css:
+            assert m["style"] == check.css[2], f"{check.css[0]} {check.css[1]}: {m['style']}"
+        size, lab_size = (m["width"], m["height"]), (original["width"], original["height"])
+        assert abs(size[0] - lab_size[0]) <= TOLERANCE and abs(size[1] - lab_size[1]) <= TOLERANCE, (
+            f"{size} here, {lab_size} in JupyterLab; computed here {m['computed']}, there {original['computed']}"
+        )
+        assert foreign_errors(name, errors) == [], errors
+        if check.interact:
+            check.interact(root, widget)
+        if check.python:
+            check.python(root, widget)
+        assert foreign_errors(name, errors) == [], errors
+    finally:
+        context.close()
+
+
+# Known gap, fixed in parallel (issue 14, "Panel's static save"): a saved page has the component but the widget's
+# state only arrives through the live handshake, so nothing renders (measured: no key element, 0 canvases for
+# bitjet, once Bokeh's document is up).
+SAVE_GAP = pytest.mark.xfail(strict=True, reason="Panel .save(): the widget's state arrives only by the live handshake")
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=SAVE_GAP, id=n) for n in CASES if n not in NEEDS_PYTHON])
+def test_panel_save_offline(name: str, browser: Any, tmp_path: Path, reference: dict[str, Any]) -> None:
+    """``.save(resources=INLINE)`` opened from disk, network refused: the widget shows its state."""
+    path = tmp_path / f"{name}.html"
+    component(build_port(name), width=WIDTH).save(str(path), resources=INLINE)
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    try:
+        page, _ = open_offline_file(context, path)
+        page.wait_for_function("() => window.Bokeh && Bokeh.documents && Bokeh.documents.length > 0")
+        page.wait_for_timeout(2000)
+        check = CHECKS[name]
+        m = page.evaluate(MEASURE, [page.locator("body").element_handle(), check.key, None])
+        original = reference["originals"][name]
+        assert m["found"], f"{check.key} is not on the saved page"
+        assert abs(m["width"] - original["width"]) <= TOLERANCE and abs(m["height"] - original["height"]) <= TOLERANCE
+        # Panel's saved page asks its CDN for theme CSS even with INLINE resources (Panel's own); those are refused
+        assert foreign_errors(name, [e for e in page.corpus_errors if "Failed to load resource" not in e]) == []
+    finally:
+        context.close()
