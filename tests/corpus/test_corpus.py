@@ -23,20 +23,12 @@ from .pages import LAB_CONTEXT_CSS, MEASURE, TOLERANCE, open_offline, open_stand
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 
-# Known gap, fixed in parallel (issue 14, "Buffers on runtime-owned hosts"): runtime.js hands widgets DataViews
-# into the whole WebSocket frame, and Arrow's IPC reader takes `.buffer` (measured: "Expected to read 15204352
-# metadata bytes, but only read 381").
-ARROW_VIEW = pytest.mark.xfail(
-    strict=True, reason="runtime.js buffers are DataViews into the whole frame; Arrow IPC readers read .buffer"
-)
-RUNTIME_GAPS = {"quak": ARROW_VIEW, "mosaic": ARROW_VIEW}
-
 # Widgets that cannot show anything without their Python side (they query DuckDB through custom messages).
 NEEDS_PYTHON = frozenset({"quak", "mosaic"})
 
 
-def _cases(gaps: dict[str, Any], leave_out: frozenset[str] = frozenset()) -> list[Any]:
-    return [pytest.param(n, marks=gaps.get(n, ()), id=n) for n in CASES if n not in leave_out]
+def _cases(leave_out: frozenset[str] = frozenset()) -> list[Any]:
+    return [pytest.param(n, id=n) for n in CASES if n not in leave_out]
 
 
 def measure(root: Any, name: str) -> dict[str, Any]:
@@ -72,7 +64,7 @@ def context(browser: Any) -> Iterator[Any]:
     ctx.close()
 
 
-@pytest.mark.parametrize("name", _cases(RUNTIME_GAPS))
+@pytest.mark.parametrize("name", _cases())
 def test_standalone(name: str, context: Any, reference: dict[str, Any]) -> None:
     widget = build_port(name)
     check = CHECKS[name]
@@ -87,7 +79,7 @@ def test_standalone(name: str, context: Any, reference: dict[str, Any]) -> None:
         assert foreign_errors(name, page.corpus_errors) == []
 
 
-@pytest.mark.parametrize("name", _cases({}, leave_out=NEEDS_PYTHON))
+@pytest.mark.parametrize("name", _cases(leave_out=NEEDS_PYTHON))
 def test_static_offline(name: str, context: Any, tmp_path: Path, reference: dict[str, Any]) -> None:
     widget = build_port(name)
     path = tmp_path / f"{name}.html"

@@ -24,13 +24,6 @@ from .test_corpus import NEEDS_PYTHON
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 
-# Known gap, fixed in parallel (issue 14, "CSS in shadow roots"): the component's shadow root has no :root, so
-# CSS variables the widget's _css declares there are undefined (measured: drawdata's text is Panel's
-# rgb(33, 37, 41), not its --dd-text-color rgb(17, 24, 39); searchselect's background is transparent, not its
-# --background oklch(1 0 0)).
-ROOT_VARIABLES = pytest.mark.xfail(strict=True, reason="_css rules on :root match nothing in Panel's shadow root")
-GAPS = {"drawdata": ROOT_VARIABLES, "searchselect": ROOT_VARIABLES}
-
 # pages.LAB_CONTEXT_CSS, for the widget's shadow root: the component's host element passes it down.
 SHADOW_LAB_CONTEXT_CSS = (
     LAB_CONTEXT_CSS.replace(".awc-widget *", "*")
@@ -102,7 +95,7 @@ def served() -> Iterator[tuple[str, dict[str, list[Any]]]]:
     state.reset()
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=GAPS.get(n, ()), id=n) for n in CASES])
+@pytest.mark.parametrize("name", list(CASES))
 def test_panel(name: str, served: tuple[str, dict[str, list[Any]]], browser: Any, reference: dict[str, Any]) -> None:
     url, made = served
     check = CHECKS[name]
@@ -139,13 +132,7 @@ def test_panel(name: str, served: tuple[str, dict[str, list[Any]]], browser: Any
         context.close()
 
 
-# Known gap, fixed in parallel (issue 14, "Panel's static save"): a saved page has the component but the widget's
-# state only arrives through the live handshake, so nothing renders (measured: no key element, 0 canvases for
-# bitjet, once Bokeh's document is up).
-SAVE_GAP = pytest.mark.xfail(strict=True, reason="Panel .save(): the widget's state arrives only by the live handshake")
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=SAVE_GAP, id=n) for n in CASES if n not in NEEDS_PYTHON])
+@pytest.mark.parametrize("name", [n for n in CASES if n not in NEEDS_PYTHON])
 def test_panel_save_offline(name: str, browser: Any, tmp_path: Path, reference: dict[str, Any]) -> None:
     """``.save(resources=INLINE)`` opened from disk, network refused: the widget shows its state."""
     path = tmp_path / f"{name}.html"

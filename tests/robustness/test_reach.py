@@ -81,8 +81,8 @@ def test_a_front_end_that_closed_a_widget_can_no_longer_name_it() -> None:
 class _Tab:
     """A raw standalone front end on its own socket."""
 
-    def __init__(self, ws_url: str, query: str) -> None:
-        self.ws: ClientConnection = connect(ws_url + query, max_size=None, open_timeout=10).__enter__()
+    def __init__(self, url: str) -> None:
+        self.ws: ClientConnection = connect(url, max_size=None, open_timeout=10).__enter__()
         self.frames: list[tuple[str | None, dict[str, Any]]] = []
 
     def send(self, model_id: str, data: dict[str, Any]) -> None:
@@ -105,7 +105,7 @@ class _Tab:
 def test_standalone_tab_cannot_reach_another_tabs_or_an_unserved_widget() -> None:
     parent, secret, unserved = Parent(), Secret(value=7), Secret()
     with serve({"parent": parent, "secret": secret}) as server:
-        mine, theirs = _Tab(server.ws_url, "?widget=parent"), _Tab(server.ws_url, "?widget=secret")
+        mine, theirs = _Tab(server.socket_url("parent")), _Tab(server.socket_url("secret"))
         try:
             mine.wait_for(lambda m, d: d.get("method") == "open")
             theirs.wait_for(lambda m, d: d.get("method") == "open")
@@ -120,7 +120,7 @@ def test_standalone_tab_cannot_reach_another_tabs_or_an_unserved_widget() -> Non
             assert [d["method"] for _, d in theirs.frames[1:]] == ["pong"]
             assert (parent.value, parent.child) == (0, None)
             # a tab shown both may reference one from the other
-            both = _Tab(server.ws_url, "")
+            both = _Tab(server.socket_url())
             try:
                 both.wait_for(lambda m, d: m == parent.model_id and d.get("method") == "open")
                 both.send(parent.model_id, {"method": "update", "state": {"child": _ref(secret)}})
