@@ -143,6 +143,9 @@ def test_panel_save_offline(name: str, browser: Any, tmp_path: Path, reference: 
         page.wait_for_function("() => window.Bokeh && Bokeh.documents && Bokeh.documents.length > 0")
         page.wait_for_timeout(2000)
         check = CHECKS[name]
+        if check.lab_context:  # as on the live page: the widget takes font and box model from its context
+            assert page.evaluate(ADD_TO_SHADOW_ROOT, [check.key, SHADOW_LAB_CONTEXT_CSS])
+            page.wait_for_timeout(300)
         m = page.evaluate(MEASURE, [page.locator("body").element_handle(), check.key, None])
         original = reference["originals"][name]
         assert m["found"], f"{check.key} is not on the saved page"
