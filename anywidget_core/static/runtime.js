@@ -169,12 +169,13 @@ const errorText = (e) => (e instanceof Error ? e.message || String(e) : String(e
 // views inside a shadow root (Panel), `:root` matches nothing there and the host's own rules reach the widget's
 // elements: Bokeh gives its shadow host `box-sizing: border-box` and every element `box-sizing: inherit`, which
 // turned a widget's 84 px box into 60 px. So in a shadow root `:root` selectors become `:host`, and the view's
-// element starts from the initial content-box, which its children then inherit. The reset sits in the first
-// cascade layer of the root, so every rule the widget has wins over it: unlayered ones, and layered ones too
-// (Tailwind's preflight sets border-box in `@layer base`; an unlayered reset beat it and changed the geometry).
+// element starts from the initial content-box, which its children then inherit. The widget's own rules come
+// later in the root with at least the same specificity, so anything it asks for still wins, except rules in a
+// cascade layer (Tailwind's preflight, `@layer base`): those lose to every unlayered rule, Bokeh's as well as
+// this reset, so such a widget's elements take the box-sizing this reset gives.
 
 const VIEW_ATTR = "data-anywidget-view";
-const SHADOW_RESET = `@layer anywidget-reset { :where([${VIEW_ATTR}]) { box-sizing: content-box; } }`;
+const SHADOW_RESET = `:where([${VIEW_ATTR}]) { box-sizing: content-box; }`;
 
 /**
  * `:root` in selector positions becomes `:host`; comments, strings, escapes, declarations and anything inside
