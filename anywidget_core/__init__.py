@@ -10,6 +10,7 @@ class Counter(awc.Widget):
 from .connection import Limits
 from .errors import ErrorCode, ProtocolError, ValidationError
 from .fields import field
+from .hooks import observe, validate
 from .invoke import command
 from .messages import PROTOCOL_VERSION
 from .widget import Change, Widget
@@ -27,4 +28,6 @@ __all__ = [
     "__version__",
     "command",
     "field",
+    "observe",
+    "validate",
 ]

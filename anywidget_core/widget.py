@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import msgspec
 
-from . import invoke
+from . import hooks, invoke
 from .assets import DEFAULT_ESM, Asset
 from .buffers import as_buffer
 from .connection import (
@@ -27,10 +27,10 @@ from .connection import (
     StateChanged,
     StateRequested,
 )
-from .errors import ValidationError, logger
+from .errors import ErrorCode, ValidationError, logger
 from .fields import Field, Referenced, _enc_hook, _mentions_widget, collect_fields
 from .link import Link, Transport, decoding_for
-from .messages import Custom, EchoUpdate, Frame, Open, Update
+from .messages import Custom, EchoUpdate, Error, Frame, Open, Update
 from .schema import Schema
 from .values import check_json
 
@@ -44,12 +44,22 @@ MAX_PENDING_MESSAGES = 1000
 
 
 class Change(NamedTuple):
-    """What an observer receives."""
+    """What an observer receives. Also readable as traitlets' change dict: ``change["new"]``, ``["old"]``,
+    ``["name"]``, ``["owner"]`` and ``["type"]`` (always ``"change"``), so ported observers run unchanged."""
 
     owner: Widget
     name: str
     old: Any
     new: Any
+
+    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+        if isinstance(key, str):
+            if key == "type":
+                return "change"
+            if key in self._fields:
+                return getattr(self, key)
+            raise KeyError(key)
+        return tuple.__getitem__(self, key)
 
 
 Observer = Callable[[Change], Any]
@@ -74,6 +84,8 @@ class Widget(Referenced):
     _assets: ClassVar[dict[str, Asset]] = {}
     _child_fields: ClassVar[tuple[str, ...]] = ()
     _commands: ClassVar[dict[str, Callable[..., Any]]] = {}
+    _observer_methods: ClassVar[dict[str, tuple[str, ...]]] = {}  # @observe methods -> the fields they watch
+    _validators: ClassVar[dict[str, tuple[str, ...]]] = {}  # @validate methods -> their fields (none: whole state)
     _by_model_id: ClassVar[weakref.WeakValueDictionary[str, Widget]] = weakref.WeakValueDictionary()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -86,6 +98,8 @@ class Widget(Referenced):
         cls._schema = Schema(fields)
         cls._child_fields = tuple(n for n, f in fields.items() if _mentions_widget(_annotation(f)))
         cls._commands = invoke.commands_of(cls)
+        cls._observer_methods = hooks.observers_of(cls)
+        cls._validators = hooks.validators_of(cls, fields)
         assets = {"_esm": Asset(cls._esm, cls.__module__)}
         if cls._css is not None:
             assets["_css"] = Asset(cls._css, cls.__module__)
@@ -98,8 +112,6 @@ class Widget(Referenced):
         self.model_id: str = os.urandom(16).hex()
         self._lock = threading.RLock()
         self._values: dict[str, Any] = {name: spec.initial() for name, spec in self._fields.items()}
-        for name, value in values.items():
-            self._values[name] = self._fields[name].codec.from_python(value)
         self._links: dict[object, Link] = {}
         self._observers: dict[str | None, list[Observer]] = {}
         self._msg_handlers: list[MessageHandler] = []
@@ -108,6 +120,10 @@ class Widget(Referenced):
         self._pending_dropped = False  # warned that the queue above overflowed (once until it is flushed)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
+        given = {name: self._fields[name].codec.from_python(value) for name, value in values.items()}
+        self._values.update(self._validated(given) if self._validators else given)
+        for method, names in self._observer_methods.items():
+            self.observe(getattr(self, method), names or None)
         Widget._by_model_id[self.model_id] = self
 
     @classmethod
@@ -175,8 +191,11 @@ class Widget(Referenced):
                         self._broadcast_update(tuple(held))  # current values: later writes by others win
 
     def _set_values(self, values: Mapping[str, Any]) -> None:
-        """Apply validated Python-side values; notify observers after the lock is released."""
+        """Apply type-checked Python-side values (after the class's validators, which may refuse them all);
+        notify observers after the lock is released."""
         with self._lock:
+            if self._validators:
+                values = self._validated(values)
             changes = self._assign(values)
             if changes:
                 names = tuple(c.name for c in changes)
@@ -187,6 +206,17 @@ class Widget(Referenced):
                     self._broadcast_update(names)
         for change in changes:
             self._notify(change, propagate=True)
+
+    def _validated(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` as the class's ``@validate`` methods leave them; ValidationError if one refuses."""
+
+        def recheck(name: str, value: Any) -> Any:
+            try:
+                return self._fields[name].codec.from_python(value)
+            except ValidationError as exc:
+                raise ValidationError(f"{name!r}: a validator returned a value of the wrong type: {exc}") from None
+
+        return hooks.run_validators(self, self._validators, values, self._values, recheck)
 
     def _assign(self, values: Mapping[str, Any]) -> list[Change]:
         changes = []
@@ -203,7 +233,7 @@ class Widget(Referenced):
         """Act on a front-end message the link's connection accepted (a state change, a custom message, a state
         request, a close): the one entry a :class:`Link` uses, in the host's thread, after full validation."""
         if isinstance(event, StateChanged):
-            self._apply_frontend(event.values)
+            self._apply_frontend(link, event.values)
         elif isinstance(event, MessageReceived):
             self._dispatch_custom(event.content, event.buffers)
         elif isinstance(event, StateRequested):
@@ -213,9 +243,18 @@ class Widget(Referenced):
         elif isinstance(event, Closed):
             self._drop_link(link)
 
-    def _apply_frontend(self, values: dict[str, Any]) -> None:
-        """Apply a validated front-end update: all fields at once, echo what was accepted, then observers."""
+    def _apply_frontend(self, link: Link, values: dict[str, Any]) -> None:
+        """Apply a validated front-end update: all fields at once, echo what was accepted, then observers. A
+        ``@validate`` method that refuses it refuses it whole: the sender gets an ``invalid_value`` error."""
         with self._lock:
+            if self._validators:
+                try:
+                    values = self._validated(values)
+                except ValidationError as exc:
+                    error = Error(code=ErrorCode.INVALID_VALUE, message=f"rejected update: {exc}", rejected="update")
+                    link.deliver(error)
+                    logger().warning("anywidget_core: %s %s", repr(self), error.message)
+                    return
             changes = self._assign(values)
             echoed = {n: v for n, v in values.items() if self._fields[n].echo}
             if echoed and self._links:
@@ -297,6 +336,11 @@ class Widget(Referenced):
         if self._commands and invoke.is_request(content):  # experimental.invoke: answered, not dispatched
             self._call(invoke.answer, (self, self._commands.get(content["name"]), content, buffers), propagate=False)
             return
+        self._call(self._handle_custom_msg, (content, buffers), propagate=False)
+
+    def _handle_custom_msg(self, content: Any, buffers: list[memoryview]) -> None:
+        """Called with each custom message from a front end (not ``experimental.invoke`` requests, which go
+        to ``@command`` methods); calls the ``on_msg`` handlers. Override it as in an ipywidgets subclass."""
         for handler in list(self._msg_handlers):
             self._call(handler, (self, content, buffers), propagate=False)
 
