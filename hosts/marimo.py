@@ -13,7 +13,8 @@ element's variable::
     mo.md(f"count is {view.value['count']}")   # re-runs on every change from the browser
 
 ``view.value`` is the widget's state as a JSON-friendly dict (binary values as ``bytes``, child widgets as
-``"anywidget:<id>"``); ``view.count`` reads and ``view.count = 3`` writes the widget's field.
+``"anywidget:<id>"``); ``view.count`` (or ``view["count"]``) reads and ``view.count = 3`` writes the widget's
+field.
 
 marimo specifics worth knowing:
 
@@ -134,6 +135,16 @@ class MarimoModel:
             setattr(self.widget, name, value)
         else:
             object.__setattr__(self, name, value)
+
+    def __getitem__(self, name: str) -> Any:
+        """``element["count"]``: marimo's element forwards item access here; a public field's value."""
+        if not isinstance(name, str) or name.startswith("_") or name not in type(self.widget)._fields:
+            raise KeyError(name)
+        return getattr(self.widget, name)
+
+    def __contains__(self, name: object) -> bool:
+        """``"count" in element``: whether the widget has that public field."""
+        return isinstance(name, str) and not name.startswith("_") and name in type(self.widget)._fields
 
     def __deepcopy__(self, memo: Any) -> MarimoModel:
         return self  # a live model is not copied (marimo deep-copies UI elements in some containers)

@@ -75,6 +75,10 @@ def test_open_shows_a_reactive_element_with_state_css_and_esm_spec() -> None:
         assert type(view).__name__ == "anywidget"  # marimo's mo.ui.anywidget element
         assert view.value == {"count": 1, "blob": b"\x01\x02", "tags": []}
         assert view.count == 1  # field access forwards to the widget
+        assert view["count"] == 1 and "count" in view  # so do item access and `in`, as marimo documents
+        assert "_esm" not in view and "nope" not in view
+        with pytest.raises(KeyError):
+            view["_esm"]
         [opened] = s.model_messages(model_id)
         assert opened["method"] == "open"
         assert opened["state"]["_css"] == ".counter { color: rgb(255, 0, 0); }"
