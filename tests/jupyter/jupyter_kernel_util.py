@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,29 +101,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def jupyterlab(root: Path, **env: str) -> Iterator[str]:
-    """A JupyterLab server on loopback serving ``root`` (no token: loopback only); yields its URL.
+def jupyter_app(root: Path, argv: list[str], ready: str = "/api/status", **env: str) -> Iterator[str]:
+    """A Jupyter web app (``python -m <argv...>``) on loopback serving ``root``; yields its URL once ``ready``
+    answers (any HTTP status).
 
-    Kernel connection files go to ``root/runtime`` (see :func:`second_client`); ``env`` adds variables for the
-    server and its kernels. The whole process group is killed on exit.
+    ``argv`` is the module and its own arguments; the port is appended. Kernel connection files go to
+    ``root/runtime`` (see :func:`second_client`); ``env`` adds variables for the server and its kernels. The
+    whole process group is killed on exit.
     """
     port = free_port()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            f"--port={port}",
-            "--ServerApp.ip=127.0.0.1",
-            "--IdentityProvider.token=",
-            "--ServerApp.password=",
-            "--ServerApp.disable_check_xsrf=True",
-            f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True",
-            f"--LabServerApp.workspaces_dir={root / 'ws'}",
-            "--allow-root",
-        ],
+        [sys.executable, "-m", *argv, f"--port={port}"],
         env=kernel_env(JUPYTER_RUNTIME_DIR=str(root / "runtime"), **env),
         cwd=root,
         stdout=open(root / "server.log", "w"),  # noqa: SIM115  # closed with the process
@@ -135,10 +124,12 @@ def jupyterlab(root: Path, **env: str) -> Iterator[str]:
         while True:
             assert server.poll() is None, (root / "server.log").read_text()
             try:
-                urllib.request.urlopen(f"{url}/api/status", timeout=1)
+                urllib.request.urlopen(f"{url}{ready}", timeout=1)
+                break
+            except urllib.error.HTTPError:  # it answers: it is up
                 break
             except OSError:
-                assert time.monotonic() < deadline, "JupyterLab did not start"
+                assert time.monotonic() < deadline, f"{argv[0]} did not start: " + (root / "server.log").read_text()
                 time.sleep(0.1)
         yield url
     finally:
@@ -148,6 +139,36 @@ def jupyterlab(root: Path, **env: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=10)
+
+
+# A jupyter_server on loopback with no token (loopback only), serving the current directory.
+SERVER_ARGS = [
+    "--no-browser",
+    "--ServerApp.ip=127.0.0.1",
+    "--IdentityProvider.token=",
+    "--ServerApp.password=",
+    "--ServerApp.disable_check_xsrf=True",
+    "--allow-root",
+]
+
+
+@contextlib.contextmanager
+def jupyterlab(root: Path, app: str = "jupyterlab", **env: str) -> Iterator[str]:
+    """A JupyterLab server (or, with ``app="notebook"``, Notebook 7, built on the same LabServerApp) on loopback
+    serving ``root`` (no token: loopback only); yields its URL. ``window.jupyterapp`` is exposed in both.
+
+    Kernel connection files go to ``root/runtime`` (see :func:`second_client`); ``env`` adds variables for the
+    server and its kernels. The whole process group is killed on exit.
+    """
+    argv = [
+        app,
+        *SERVER_ARGS,
+        f"--ServerApp.root_dir={root}",
+        f"--{'LabApp' if app == 'jupyterlab' else 'JupyterNotebookApp'}.expose_app_in_browser=True",
+        f"--LabServerApp.workspaces_dir={root / 'ws'}",
+    ]
+    with jupyter_app(root, argv, **env) as url:
+        yield url
 
 
 def second_client(url: str, root: Path) -> BlockingKernelClient:
@@ -161,14 +182,20 @@ def second_client(url: str, root: Path) -> BlockingKernelClient:
     return kc
 
 
-def run_all_in_lab(page: Any, url: str, notebook: str) -> float:
-    """Open ``notebook`` in the JupyterLab at ``url`` in ``page`` (Playwright), wait for its kernel, run every cell;
-    returns when run-all was issued (``time.perf_counter()``)."""
-    page.goto(f"{url}/lab/tree/{notebook}")
+def run_all_in_lab(page: Any, url: str, notebook: str, path: str = "lab/tree") -> float:
+    """Open ``notebook`` in the JupyterLab (or, with ``path="notebooks"``, Notebook 7) at ``url`` in ``page``
+    (Playwright), wait for its kernel, run every cell; returns when run-all was issued (``time.perf_counter()``)."""
+    page.goto(f"{url}/{path}/{notebook}")
     page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60_000)
     with contextlib.suppress(Exception):  # Lab may ask which kernel to use; the preselected python3 is right
         page.click(".jp-Dialog .jp-mod-accept", timeout=5_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    if path == "lab/tree":
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    else:  # Notebook 7's toolbar has no execution indicator: ask its one notebook's session
+        page.wait_for_function(
+            "window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'",
+            timeout=60_000,
+        )
     started = time.perf_counter()
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     return started
