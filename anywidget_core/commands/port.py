@@ -134,17 +134,17 @@ def _asset(out: _Port, key: str) -> None:
         out.modules.add("from pathlib import Path")
         module_file = getattr(sys.modules.get(out.cls.__module__), "__file__", None)
         if module_file is None:
-            out.body.append(f"{key} = Path({str(path)!r})  # TODO: the original's file; no module to be relative to")
+            out.body.append(f"{key} = Path({_code(str(path))})  # TODO: the original file; no module to be relative to")
             return
         relative = os.path.relpath(Path(path).absolute(), Path(module_file).resolve().parent)
         out.body.append(
-            f"{key} = Path({Path(relative).as_posix()!r})  # the original's file, relative to "
+            f"{key} = Path({_code(Path(relative).as_posix())})  # the original's file, relative to "
             f"{Path(module_file).name} (awc resolves it next to the module defining the class: keep them together)"
         )
         return
     text = str(value)  # inline source (a VirtualFileContents reads as its text too)
     if URL.match(text) or len(text) <= INLINE_LIMIT:
-        out.body.append(f"{key} = {text!r}")
+        out.body.append(f"{key} = {_code(text)}")
         return
     alias = "_Original"
     out.modules.add(f"from {out.cls.__module__} import {out.cls.__qualname__.split('.')[0]} as {alias}")
@@ -175,7 +175,7 @@ def _field(out: _Port, name: str, trait: Any) -> None:
     if default is None and "None" not in annotation.split(" | ") and annotation != "Any":
         annotation += " | None"  # a trait whose default is None accepts it even without allow_none
     if _has_dynamic_default(out.cls, name):
-        todos.append(f"its default comes from a @default('{name}') method: use awc.field(default_factory=...)")
+        todos.append(f"its default comes from a @default({_code(name)}) method: use awc.field(default_factory=...)")
     literal = _literal(default)
     if literal is None:
         out.body.append(f"# TODO: {name}: {original}'s default {default!r} is not a Python literal; set it by hand")
@@ -211,7 +211,7 @@ def _base_annotation(out: _Port, trait: Any, todos: list[str]) -> str | None:
         out.typing.add("Literal")
         if isinstance(trait, traitlets.CaselessStrEnum):
             todos.append("CaselessStrEnum: Literal matches case exactly")
-        return f"Literal[{', '.join(repr(v) for v in values)}]"
+        return f"Literal[{', '.join(_code(v) for v in values)}]"
     if isinstance(trait, traitlets.Bool):
         return "bool"
     if isinstance(trait, (traitlets.Int, traitlets.CInt)):
@@ -287,12 +287,33 @@ def _default(trait: Any, todos: list[str]) -> Any:
 
 
 def _literal(value: Any) -> str | None:
-    text = repr(value)
+    """``value`` as Python source, if it reads back as an equal value; None otherwise."""
+    text = _code(value)
     try:
         same = ast.literal_eval(text) == value
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None
     return text if same else None
+
+
+def _code(value: Any) -> str:
+    """``repr``, with strings in double quotes (as ruff format writes them) and containers recursed into."""
+    kind = type(value)
+    if kind in (str, bytes):
+        text = repr(value)
+        prefix = "b" if kind is bytes else ""
+        body = text[len(prefix) + 1 : -1]
+        if text[len(prefix)] == "'" and '"' not in body:
+            return f'{prefix}"{body}"'
+        return text
+    if kind is list:
+        return f"[{', '.join(_code(v) for v in value)}]"
+    if kind is tuple:
+        items = ", ".join(_code(v) for v in value)
+        return f"({items},)" if len(value) == 1 else f"({items})"
+    if kind is dict:
+        return "{" + ", ".join(f"{_code(k)}: {_code(v)}" for k, v in value.items()) + "}"
+    return repr(value)
 
 
 def _has_dynamic_default(cls: type, name: str) -> bool:
@@ -315,7 +336,7 @@ def _methods(out: _Port, own: list[type]) -> None:
                 continue
             seen.add(name)
             if isinstance(value, traitlets.ValidateHandler):
-                fields = ", ".join(repr(n) for n in value.trait_names)
+                fields = ", ".join(_code(n) for n in value.trait_names)
                 out.todos.append(
                     f"@validate({fields}) {name}(self, proposal): port as @awc.validate({fields}) on "
                     "(self, value) -> the value to keep: it receives the value, not a proposal "
@@ -323,13 +344,13 @@ def _methods(out: _Port, own: list[type]) -> None:
                     "checks across fields: @awc.validate() (self, state)"
                 )
             elif isinstance(value, traitlets.ObserveHandler):
-                fields = ", ".join(repr(n) for n in value.trait_names if n is not traitlets.All)
+                fields = ", ".join(_code(n) for n in value.trait_names if n is not traitlets.All)
                 out.todos.append(
                     f"@observe({fields or 'All'}) {name}(self, change): port as @awc.observe({fields}) with the "
                     "same body (change['new'], change.new, change['old'] work)"
                 )
             elif isinstance(value, traitlets.DefaultHandler):
-                out.todos.append(f"@default({value.trait_name!r}) {name}: see the field's TODO")
+                out.todos.append(f"@default({_code(value.trait_name)}) {name}: see the field's TODO")
             elif name == "_handle_custom_msg":
                 out.todos.append(
                     "_handle_custom_msg(self, content, buffers): awc.Widget has the same override point "

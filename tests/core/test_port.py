@@ -41,6 +41,7 @@ ORIGINALS = textwrap.dedent(
         maybe = traitlets.Int(None, allow_none=True).tag(sync=True)
         maybe_text = traitlets.Unicode("x", allow_none=True).tag(sync=True)
         bounded = traitlets.Int(5, min=0, max=10).tag(sync=True)
+        either = traitlets.Union([traitlets.Int(), traitlets.Unicode()], default_value=1).tag(sync=True)
 
 
     class Containers(anywidget.AnyWidget):
@@ -175,19 +176,21 @@ def test_scalars_and_optionals_keep_names_types_and_defaults(originals: tuple[Mo
     for line in [
         "count: int = 3",
         "ratio: float = 0.25",
-        "label: str = 'hi'",
+        'label: str = "hi"',
         "on: bool = True",
-        "blob: bytes = b'ab'",
+        'blob: bytes = b"ab"',
         "anything: Any = None",
         "maybe: int | None = None",
-        "maybe_text: str | None = 'x'",
+        'maybe_text: str | None = "x"',
         "bounded: Annotated[int, msgspec.Meta(ge=0, le=10)] = 5",
+        "either: int | str = 1",
     ]:
         assert line in source
     from anywidget_core import ValidationError
 
     widget = cls()
     widget.maybe_text = None
+    widget.either = "one"
     with pytest.raises(ValidationError):
         widget.bounded = 11  # the traitlets bounds survive the port
     with pytest.raises(ValidationError):
@@ -201,12 +204,12 @@ def test_containers_and_enums(originals: tuple[ModuleType, Path]) -> None:
     for line in [
         "points: list[float] = [1.0, 2.5]",
         "names: list[str] = []",
-        "untyped: list[Any] = [1, 'a']",
-        "options: dict[str, Any] = {'a': 1, 'b': [2]}",
-        "pair: tuple[int, str] = (1, 'x')",
+        'untyped: list[Any] = [1, "a"]',
+        'options: dict[str, Any] = {"a": 1, "b": [2]}',
+        'pair: tuple[int, str] = (1, "x")',
         "loose: tuple[Any, ...] = (1, 2.0)",
-        "mode: Literal['a', 'b'] = 'b'",
-        "color: Literal['red', 'blue'] = 'red'",
+        'mode: Literal["a", "b"] = "b"',
+        'color: Literal["red", "blue"] = "red"',
         "maybe_mode: Literal[1, 2] | None = None",
     ]:
         assert line in source
@@ -240,8 +243,8 @@ def test_child_widgets_become_any_with_a_todo(originals: tuple[ModuleType, Path]
 def test_path_esm_and_css_are_relative_to_the_original_module(originals: tuple[ModuleType, Path]) -> None:
     module, root = originals
     source, cls = ported(module.Scalars)
-    assert "_esm = Path('static/scalars.js')" in source
-    assert "_css = Path('scalars.css')" in source
+    assert '_esm = Path("static/scalars.js")' in source
+    assert '_css = Path("scalars.css")' in source
     assert cls._esm == Path("static/scalars.js")
     # Saved next to the original module, the port reads the same files.
     target = root / "origpkg" / "ported_scalars.py"
@@ -272,11 +275,11 @@ def test_private_fields_validators_observers_and_the_untranslatable(originals: t
     assert cls._fields["_secret"].private and cls._fields["_hidden_count"].private
     assert fields(cls) == {"lo": 0.0, "hi": 1.0, "_secret": "s", "_hidden_count": 7}
     todos = " ".join(line.strip().lstrip("#").strip() for line in source.splitlines() if line.strip().startswith("#"))
-    assert "@validate('lo') _check_lo(self, proposal): port as @awc.validate('lo')" in todos
+    assert '@validate("lo") _check_lo(self, proposal): port as @awc.validate("lo")' in todos
     assert "it receives the value, not a proposal" in todos
-    assert "@observe('hi') _on_hi(self, change): port as @awc.observe('hi')" in todos
-    assert "@default('hi') _hi_default" in todos
-    assert "hi: float = 1.0  # TODO: its default comes from a @default('hi') method: use awc.field(default_factory" in (
+    assert '@observe("hi") _on_hi(self, change): port as @awc.observe("hi")' in todos
+    assert '@default("hi") _hi_default' in todos
+    assert 'hi: float = 1.0  # TODO: its default comes from a @default("hi") method: use awc.field(default_factory' in (
         source
     )
     assert "not synced (so not fields): cache" in todos
@@ -332,7 +335,7 @@ def test_cli_prints_a_port_that_runs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "import anywidget_core as awc" in done.stdout
     assert "class Counter(awc.Widget):" in done.stdout
-    assert "@awc.validate('value')" in done.stdout
+    assert '@awc.validate("value")' in done.stdout
     (tmp_path / "ported.py").write_text(done.stdout)
     check = subprocess.run(
         [sys.executable, "-c", "import ported; w = ported.Counter(); print(w.value, w.label, sorted(w._fields))"],
