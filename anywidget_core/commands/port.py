@@ -82,6 +82,14 @@ class _Port:
         self.body: list[str] = []
         self.todos: list[str] = []
 
+    def comment(self, text: str) -> None:
+        self.body.extend(_wrap(text))
+
+
+def _wrap(text: str) -> list[str]:
+    """``text`` as comment lines that fit the class body in 120 columns."""
+    return textwrap.wrap(text, 112, initial_indent="# ", subsequent_indent="#   ")
+
 
 def port(cls: type) -> str:
     """The source of an ``awc.Widget`` subclass equivalent to the AnyWidget subclass ``cls``."""
@@ -134,13 +142,15 @@ def _asset(out: _Port, key: str) -> None:
         out.modules.add("from pathlib import Path")
         module_file = getattr(sys.modules.get(out.cls.__module__), "__file__", None)
         if module_file is None:
-            out.body.append(f"{key} = Path({_code(str(path))})  # TODO: the original file; no module to be relative to")
+            out.comment("TODO: the original's file, absolute: its class has no module file to be relative to")
+            out.body.append(f"{key} = Path({_code(str(path))})")
             return
         relative = os.path.relpath(Path(path).absolute(), Path(module_file).resolve().parent)
-        out.body.append(
-            f"{key} = Path({_code(Path(relative).as_posix())})  # the original's file, relative to "
-            f"{Path(module_file).name} (awc resolves it next to the module defining the class: keep them together)"
+        out.comment(
+            f"the original's file, relative to {Path(module_file).name}: awc resolves a relative path next to the "
+            "module defining the class, so save this port beside it (or adjust the path)"
         )
+        out.body.append(f"{key} = Path({_code(Path(relative).as_posix())})")
         return
     text = str(value)  # inline source (a VirtualFileContents reads as its text too)
     if URL.match(text) or len(text) <= INLINE_LIMIT:
@@ -150,11 +160,11 @@ def _asset(out: _Port, key: str) -> None:
     out.modules.add(f"from {out.cls.__module__} import {out.cls.__qualname__.split('.')[0]} as {alias}")
     attribute = ".".join([alias, *out.cls.__qualname__.split(".")[1:], key])
     lines = text.count("\n") + 1
-    out.body.append(
-        f"# the original's inline {key[1:].upper()} ({len(text)} characters, {lines} lines), referenced rather than "
+    out.comment(
+        f"the original's inline {key[1:].upper()} ({len(text)} characters, {lines} lines), referenced rather than "
         "copied so it stays in one place;"
     )
-    out.body.append("# TODO: to drop the import of the original, move it to a file next to this module: Path(...)")
+    out.comment("TODO: to drop the import of the original, move it to a file next to this module: Path(...)")
     out.body.append(f"{key} = str({attribute})")
 
 
@@ -164,12 +174,12 @@ def _field(out: _Port, name: str, trait: Any) -> None:
 
     original = f"{type(trait).__name__}(...)"
     if name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES) or name in vars(Widget):
-        out.body.append(f"# TODO: {name}: {original} is a name awc.Widget keeps for itself; rename the field")
+        out.comment(f"TODO: {name}: {original} is a name awc.Widget keeps for itself; rename the field")
         return
     todos: list[str] = []
     annotation = _annotation(out, trait, todos)
     if annotation is None:
-        out.body.append(f"# TODO: {name}: {original} has no field equivalent ({'; '.join(todos)})")
+        out.comment(f"TODO: {name}: {original} has no field equivalent ({'; '.join(todos)})")
         return
     default = _default(trait, todos)
     if default is None and "None" not in annotation.split(" | ") and annotation != "Any":
@@ -178,7 +188,7 @@ def _field(out: _Port, name: str, trait: Any) -> None:
         todos.append(f"its default comes from a @default({_code(name)}) method: use awc.field(default_factory=...)")
     literal = _literal(default)
     if literal is None:
-        out.body.append(f"# TODO: {name}: {original}'s default {default!r} is not a Python literal; set it by hand")
+        out.comment(f"TODO: {name}: {original}'s default {default!r} is not a Python literal; set it by hand")
         return
     comment = f"  # TODO: {'; '.join(todos)}" if todos else ""
     out.body.append(f"{name}: {annotation} = {literal}{comment}")
@@ -403,7 +413,7 @@ def _render(out: _Port) -> str:
     if out.todos:
         body.append("")
         for todo in out.todos:
-            body.extend(textwrap.wrap(f"TODO: {todo}", 112, initial_indent="# ", subsequent_indent="#   "))
+            body.extend(_wrap(f"TODO: {todo}"))
     if not any(line and not line.startswith("#") for line in body):
         body.insert(0, "pass")
     lines.extend(f"    {line}" if line else "" for line in body)
