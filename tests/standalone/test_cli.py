@@ -23,7 +23,7 @@ def cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess
     return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.mark.parametrize("command", ["serve", "export", "new"])
+@pytest.mark.parametrize("command", ["serve", "export", "new", "port"])
 def test_help(command: str) -> None:
     done = cli(command, "--help")
     assert done.returncode == 0
