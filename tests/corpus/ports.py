@@ -199,7 +199,10 @@ class _Queries:
     conn: Any
     send: Any
 
-    def _handle_custom_msg(self, widget: awc.Widget, content: Any, buffers: list[memoryview]) -> None:
+    # ipywidgets' override point, with the originals' signature: anywidget-core calls it for each custom message
+    # (the originals' `self.on_msg(self._handle_custom_msg)` is kept as they have it; there, as here, the override
+    # replaces the method that would call on_msg handlers, so that registration never fires).
+    def _handle_custom_msg(self, content: Any, buffers: list[memoryview]) -> None:
         uuid = content["uuid"]
         try:
             if content["type"] == "arrow":
