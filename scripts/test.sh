@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for the full test suite and runs it: Debian's Chromium for the browser tests (never a
-# downloaded browser), the package with its test extra, then lint, types, schema drift and pytest. In CI a skipped
+# downloaded browser) and Node.js, the package with its test extra, then lint, types, schema drift and pytest. In CI a skipped
 # test fails the run (tests/conftest.py), so a missing dependency cannot hide.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian's packages the tests need: Chromium (browser tests), Node.js and npm (the JavaScript reference
+# implementation of the protocol and TypeScript's checker for generated type definitions).
+MISSING=()
+command -v chromium >/dev/null 2>&1 || MISSING+=(chromium)
+command -v node >/dev/null 2>&1 || MISSING+=(nodejs)
+command -v npm >/dev/null 2>&1 || MISSING+=(npm)
+if [ "${#MISSING[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then APT=(apt-get); else APT=(sudo apt-get); fi
   "${APT[@]}" update -qq
-  DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y -qq "${MISSING[@]}" >/dev/null
 fi
 
 python -m pip install -q --disable-pip-version-check -e ".[test]"
