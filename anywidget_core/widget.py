@@ -146,6 +146,20 @@ class Widget(Referenced):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} model_id={self.model_id[:8]}>"
 
+    # ------------------------------------------------------------------ what marimo's mo.ui.anywidget reads
+
+    @property
+    def comm(self) -> Any:
+        """The marimo comm of this widget's model, opened on first use, so ``mo.ui.anywidget(widget)`` works as
+        marimo documents it. Only inside a marimo notebook: elsewhere there is no comm attribute at all."""
+        if not _in_marimo():
+            raise AttributeError(f"{type(self).__name__} has a comm only inside a marimo notebook")
+        return _host_module("marimo").comm_of(self)
+
+    @property
+    def _model_id(self) -> str:
+        return self.model_id  # marimo's name for it; each host's comm id is the model id
+
     # ------------------------------------------------------------------ state
 
     def get_state(self) -> dict[str, Any]:
@@ -155,6 +169,12 @@ class Widget(Referenced):
 
     def set_state(self, values: Mapping[str, Any]) -> None:
         """Set several fields at once: all validated first, then applied together in one update."""
+        for link in list(self._links.values()):
+            # marimo's element hands a browser update, already applied (or rejected) through the comm, to
+            # set_state a second time: its transport claims it, so browser data never takes this trusted path
+            claim = getattr(link.transport, "claim_redelivery", None)
+            if claim is not None and claim(values):
+                return
         checked: dict[str, Any] = {}
         for name, value in values.items():
             spec = self._fields.get(name)
@@ -475,6 +495,10 @@ class Widget(Referenced):
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """Jupyter (and anything reading IPython's display protocol): a widget-view mimebundle."""
+        if _in_marimo():
+            # marimo shows widgets through _display_; mo.ui.anywidget calls this only to let a widget sync
+            # itself, and a Jupyter model opened here would be a second model on marimo's comms
+            return {"text/plain": repr(self)}
         return _host_module("jupyter").mimebundle(self)
 
     def _display_(self) -> Any:
@@ -504,6 +528,12 @@ class Widget(Referenced):
     @property
     def closed(self) -> bool:
         return self._closed
+
+
+def _in_marimo() -> bool:
+    """Whether this runs in a marimo notebook's kernel (marimo is never imported to find out)."""
+    marimo = sys.modules.get("marimo")
+    return marimo is not None and bool(marimo.running_in_notebook())
 
 
 def _host_module(name: str) -> Any:

@@ -16,6 +16,12 @@ element's variable::
 ``"anywidget:<id>"``); ``view.count`` (or ``view["count"]``) reads and ``view.count = 3`` writes the widget's
 field.
 
+``view = mo.ui.anywidget(counter)``, as marimo documents for anywidget widgets, works too: the element then
+wraps the widget itself (``Widget.comm`` opens the model here; ``view.value`` is ``counter.get_state()``, Python
+values). marimo's element hands every browser update to ``widget.set_state`` after the comm has handled it;
+the model claims that second delivery (:meth:`MarimoModel.claim_redelivery`), so browser data never takes
+Python's trusted path (a rejected write of a private field stays rejected).
+
 marimo specifics worth knowing:
 
 - marimo drops ``echo_update`` and has no ``request_state``; a reloaded page gets the state marimo recorded.
@@ -62,6 +68,7 @@ class MarimoModel:
         object.__setattr__(self, "link", None)
         object.__setattr__(self, "element", None)
         object.__setattr__(self, "_rejection", None)
+        object.__setattr__(self, "_inbound", None)  # the last browser update's state, until marimo redelivers it
 
     # ------------------------------------------------------------------ the transport of the link
 
@@ -86,6 +93,7 @@ class MarimoModel:
     def _on_msg(self, msg: Any) -> None:
         """marimo calls this with ``{"content": {"data": {...}}, "buffers": [bytes]}``; never raise."""
         object.__setattr__(self, "_rejection", None)
+        object.__setattr__(self, "_inbound", None)
         link: Link | None = self.link
         if link is None:
             return
@@ -95,6 +103,8 @@ class MarimoModel:
         except Exception:
             log.warning("anywidget_core: ignored a marimo comm message of unexpected shape")
             return
+        if isinstance(data, dict) and data.get("method") == "update" and isinstance(data.get("state"), dict):
+            object.__setattr__(self, "_inbound", data["state"])  # marimo hands this dict to set_state next
         # marimo's browser leaves a base64 string at each buffer path and sends the bytes as buffers; the
         # core puts the buffers back over those placeholders.
         link.receive(data, buffers)
@@ -116,12 +126,22 @@ class MarimoModel:
         return state
 
     def set_state(self, state: Any) -> None:
-        """marimo's second delivery of a browser update: the comm handler already applied it, so this only
-        reports a rejection, in the cell console of the element (where marimo runs this call)."""
+        """marimo's second delivery of a browser update (the element wraps this model)."""
+        self.claim_redelivery(state)
+
+    def claim_redelivery(self, state: Any) -> bool:
+        """Whether ``state`` is marimo's second delivery of the last browser update, which the comm handler
+        already applied or rejected: then only a rejection is reported, in the cell console of the element
+        (where marimo runs this call). ``Widget.set_state`` asks first, for ``mo.ui.anywidget(widget)``."""
+        inbound = self._inbound
+        if inbound is None or not (state is inbound or state == inbound):
+            return False
+        object.__setattr__(self, "_inbound", None)
         reason = self._rejection
         if reason is not None:
             object.__setattr__(self, "_rejection", None)
             sys.stderr.write(f"anywidget_core: {type(self.widget).__name__} {reason}\n")
+        return True
 
     # ------------------------------------------------------------------ forwarding to the widget
 
@@ -217,6 +237,15 @@ def display(widget: Widget) -> Any:
         object.__setattr__(model, "element", mo.ui.anywidget(model))  # type: ignore[arg-type]  # duck-typed
         _watch(widget)
     return model.element
+
+
+def comm_of(widget: Widget) -> Any:
+    """``widget.comm`` in a marimo notebook: the marimo comm of its model, opened on first use. This is what
+    ``mo.ui.anywidget(widget)`` reads; its element then hands browser updates to ``widget.set_state``, which
+    the model claims (``MarimoModel.claim_redelivery``) so they stay untrusted."""
+    model = open_model(widget)
+    _watch(widget)
+    return model.comm
 
 
 def _watch(widget: Widget) -> None:

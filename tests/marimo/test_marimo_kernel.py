@@ -226,3 +226,66 @@ def test_hot_reload_of_an_esm_file_in_edit_mode(tmp_path: Path, monkeypatch: pyt
         from anywidget_core import reload
 
         reload.stop()
+
+
+# ------------------------------------------------------------------- mo.ui.anywidget(widget), as marimo teaches
+
+WRAP_CELL = "view = mo.ui.anywidget(counter)\nview"
+
+
+async def wrapped_notebook(s: private.KernelSession) -> tuple[Any, str]:
+    secretive = "\nclass Secretive(Counter):\n    _secret: str = 'kept'\n\ncounter = Secretive(count=1)\n"
+    await s.run(WIDGET_CELL + secretive)
+    await s.run(WRAP_CELL)
+    await s.run(DEPENDENT_CELL)
+    counter = s.globals["counter"]
+    return counter, counter.model_id
+
+
+def test_mo_ui_anywidget_wraps_the_widget_itself() -> None:
+    async def scenario(s: private.KernelSession) -> None:
+        counter, model_id = await wrapped_notebook(s)
+        view = s.globals["view"]
+        assert type(view).__name__ == "anywidget" and view.widget is counter
+        assert view.value["count"] == 1 and view.count == 1
+        [opened] = s.model_messages(model_id)
+        assert opened["method"] == "open" and opened["state"]["count"] == 1
+        # a browser update is applied once, through the comm, and re-runs the readers of the element
+        await s.model_update(model_id, {"count": 7}, [], [])
+        assert counter.count == 7
+        assert s.globals["runs"] == [1, 7]
+        await s.run("counter.count = 3")
+        assert s.model_messages(model_id)[-1]["state"] == {"count": 3}
+
+    run_in_kernel(scenario)
+
+
+@pytest.mark.parametrize(
+    ("state", "reason"),
+    [({"_secret": "stolen"}, "'_secret' is private"), ({"count": "seven"}, "Expected `int`, got `str`")],
+    ids=["private", "wrong-type"],
+)
+def test_mo_ui_anywidget_keeps_browser_updates_untrusted(state: dict[str, Any], reason: str) -> None:
+    """marimo's element hands each browser update to ``widget.set_state``, Python's trusted path, after the
+    comm has handled it: the rejected update must not be applied there either."""
+
+    async def scenario(s: private.KernelSession) -> None:
+        counter, model_id = await wrapped_notebook(s)
+        await s.model_update(model_id, state, [], [])
+        assert counter._secret == "kept" and counter.count == 1
+        assert reason in "".join(s.stderr)
+        await s.model_update(model_id, {"count": 5}, [], [])
+        assert counter.count == 5 and s.globals["seen"] == 5
+        counter.set_state({"_secret": "python may"})  # Python's own set_state stays trusted
+        assert counter._secret == "python may"
+
+    run_in_kernel(scenario)
+
+
+def test_widget_has_no_comm_outside_marimo() -> None:
+    import anywidget_core as awc
+
+    class Plain(awc.Widget):
+        count: int = 0
+
+    assert not hasattr(Plain(), "comm")
