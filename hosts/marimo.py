@@ -47,6 +47,7 @@ from anywidget_core.messages import PROTOCOL_VERSION, Frame
 from anywidget_core.widget import Widget
 
 from . import _marimo_private as private
+from .shadow_css import root_to_host
 
 log = logging.getLogger("anywidget_core")
 
@@ -81,7 +82,7 @@ class MarimoModel:
         comm = self.comm
         if comm is None or private.comm_closed(comm):
             return
-        comm.send(data=data, buffers=list(buffers))
+        comm.send(data=_shadow_css(data), buffers=list(buffers))
 
     def close(self) -> None:
         comm = self.comm
@@ -173,6 +174,14 @@ class MarimoModel:
         return f"MarimoModel({self.widget!r})"
 
 
+def _shadow_css(data: dict[str, Any]) -> dict[str, Any]:
+    """marimo's front end puts ``_css`` in the widget's shadow root, where ``:root`` matches nothing."""
+    state = data.get("state")
+    if not isinstance(state, dict) or not isinstance(state.get("_css"), str):
+        return data
+    return {**data, "state": {**state, "_css": root_to_host(state["_css"])}}
+
+
 def _model(link: Link | None) -> MarimoModel | None:
     if link is None or link.closed:
         return None
@@ -199,7 +208,7 @@ def open_model(
     def open_transport(frame: Frame) -> MarimoModel:
         import comm
 
-        data = {k: v for k, v in frame.data.items() if k != "method"}  # comm_open data has no method
+        data = {k: v for k, v in _shadow_css(frame.data).items() if k != "method"}  # comm_open data has no method
         marimo_comm = comm.create_comm(
             target_name="jupyter.widget",
             data=data,

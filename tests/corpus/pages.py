@@ -28,6 +28,30 @@ LAB_CONTEXT_CSS = """
 .awc-widget button { line-height: inherit; }
 """
 
+# LAB_CONTEXT_CSS, for a widget inside a host's shadow root (Panel's, marimo's): the host element passes it down.
+SHADOW_LAB_CONTEXT_CSS = (
+    LAB_CONTEXT_CSS.replace(".awc-widget *", "*")
+    .replace(".awc-widget button", "button")
+    .replace(".awc-widget {", ":host {")
+)
+# Adds css to the (open) shadow root holding the key element.
+ADD_TO_SHADOW_ROOT = """([key, css]) => {
+  const visit = (node) => {
+    for (const el of node.querySelectorAll("*")) {
+      if (!el.shadowRoot) continue;
+      if (el.shadowRoot.querySelector(key)) {
+        const style = document.createElement("style");
+        style.textContent = css;
+        el.shadowRoot.append(style);
+        return true;
+      }
+      if (visit(el.shadowRoot)) return true;
+    }
+    return false;
+  };
+  return visit(document);
+}"""
+
 # Measured on every host: the size of the widget's key element, one computed style its CSS sets (``None`` when the
 # widget has no CSS of its own), and whether the rendered subtree has content.
 MEASURE = """([root, key, css]) => {

@@ -19,40 +19,26 @@ from anywidget_core.hosts.panel import component
 
 from .cases import CASES, build_port
 from .checks import CHECKS, foreign_errors
-from .pages import LAB_CONTEXT_CSS, MEASURE, TOLERANCE, WIDTH, open_offline_file, wait_until, watch_errors
+from .pages import (
+    ADD_TO_SHADOW_ROOT,
+    MEASURE,
+    SHADOW_LAB_CONTEXT_CSS,
+    TOLERANCE,
+    WIDTH,
+    open_offline_file,
+    wait_until,
+    watch_errors,
+)
 from .test_corpus import NEEDS_PYTHON
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 
-# pages.LAB_CONTEXT_CSS, for the widget's shadow root: the component's host element passes it down.
-SHADOW_LAB_CONTEXT_CSS = (
-    LAB_CONTEXT_CSS.replace(".awc-widget *", "*")
-    .replace(".awc-widget button", "button")
-    .replace(".awc-widget {", ":host {")
-)
 # Known gap, cause measured: searchselect's CSS is Tailwind, whose preflight sets border-box inside `@layer base`. In
 # Panel's shadow root the unlayered rules of Bokeh (`* { box-sizing: inherit }`) and of the runtime's reset (the
 # view element content-box) beat any layered rule, so its root is content-box and 32 px wider than in JupyterLab,
 # where nothing unlayered competes. A fix: render the view in a shadow root of its own (no host rule reaches it).
 LAYERED_CSS = pytest.mark.xfail(strict=True, reason="Tailwind's @layer base box-sizing loses to unlayered host rules")
 GAPS = {"searchselect": LAYERED_CSS}
-
-ADD_TO_SHADOW_ROOT = """([key, css]) => {
-  const visit = (node) => {
-    for (const el of node.querySelectorAll("*")) {
-      if (!el.shadowRoot) continue;
-      if (el.shadowRoot.querySelector(key)) {
-        const style = document.createElement("style");
-        style.textContent = css;
-        el.shadowRoot.append(style);
-        return true;
-      }
-      if (visit(el.shadowRoot)) return true;
-    }
-    return false;
-  };
-  return visit(document);
-}"""
 
 
 def _free_port() -> int:
