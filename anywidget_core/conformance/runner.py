@@ -26,6 +26,7 @@ import msgspec
 from ..errors import ValidationError
 from ..fields import field
 from ..host import Host, Probe, Received
+from ..invoke import command
 from ..widget import Change, Widget
 from .types import parse_type
 
@@ -181,6 +182,8 @@ class _Replay:
             annotations[field_name] = annotation
             default = self._value(field_spec.get("default"))
             namespace[field_name] = field(default=default, echo=field_spec.get("echo", True))
+        for command_name, behaviour in spec.get("commands", {}).items():
+            namespace[command_name] = command(_command(command_name, behaviour))
         namespace["_esm"] = spec.get("esm", "export default {}")
         if "css" in spec:
             namespace["_css"] = spec["css"]
@@ -319,6 +322,19 @@ class _Replay:
 
 
 _ABSENT = object()
+
+
+def _command(name: str, behaviour: dict[str, Any]) -> Any:
+    """A vector's command (SPEC §9): ``{"echo": true}`` answers with the request's msg and buffers,
+    ``{"fails": reason}`` raises ``reason``."""
+
+    def run(widget: Widget, msg: Any, buffers: list[memoryview]) -> tuple[Any, list[memoryview]]:
+        if "fails" in behaviour:
+            raise RuntimeError(behaviour["fails"])
+        return msg, buffers
+
+    run.__name__ = name
+    return run
 
 
 def check_protocol_keys(state: dict[str, Any], spec: dict[str, Any], where: str) -> dict[str, Any]:

@@ -59,6 +59,16 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
     # The two vectors where a front end names a live model it was never shown (SPEC §3.2); bad_child_ref names
     # no model at all, so it is refused either way.
     "no-ref-check": {"composition_frontend_ref_not_shown", "composition_frontend_ref_other_frontend"},
+    # The vectors sending a well-formed request to a widget with commands check that no handler got it (§2.1).
+    "commands-reach-handlers": {"invoke_command_responds", "invoke_command_fails", "invoke_unknown_command"},
+    # The vectors whose command raises or does not exist expect an answer carrying error (SPEC §2.1).
+    "silent-command-errors": _where(
+        lambda v: any(
+            isinstance(m["data"].get("content"), dict) and "error" in m["data"]["content"]
+            for step in v["steps"]
+            for m in step.get("expect", [])
+        )
+    ),
 }
 
 

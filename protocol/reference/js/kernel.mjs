@@ -13,6 +13,8 @@ export const BREAKS = {
   "no-all-or-nothing": "keep the valid fields of a rejected update or Python set",
   "echo-to-writer-only": "send echo_update to the writing front end only",
   "no-ref-check": "accept a child reference to any live model, shown to that front end or not",
+  "commands-reach-handlers": "hand command requests to the custom handlers as well (anywidget 0.11 does)",
+  "silent-command-errors": "answer nothing for a failing or unknown command (anywidget 0.11's kernel side)",
 };
 
 function breaksFrom(argv, env) {

@@ -13,6 +13,7 @@ const MEMBERS = {
 };
 const SEVERITY = ["private_field", "unknown_field", "invalid_value"];
 const MODULE_VERSION = "~0.11.*";
+const isRequest = (c) => isObject(c) && c.kind === "anywidget-command" && typeof c.id === "string" && typeof c.name === "string";
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 const name = (text) => JSON.stringify(text); // escaped: a refused name never travels verbatim (SPEC §6.1)
 
@@ -44,6 +45,7 @@ export class Kernel {
       values: {},
       links: new Map(), // front end -> true while its transport for this model is open
       pending: [], // custom messages sent before any front end showed the model
+      commands: spec.commands ?? {}, // name -> {"echo": true} or {"fails": reason} (SPEC §9)
     };
     for (const [field, fieldSpec] of Object.entries(spec.fields ?? {})) {
       const raw = spec.init && Object.hasOwn(spec.init, field) ? spec.init[field] : fieldSpec.default;
@@ -155,7 +157,11 @@ export class Kernel {
       const content = data.content ?? null;
       if (tooDeep(content, LIMITS.depth)) throw new Refused("too_large", `nested deeper than ${LIMITS.depth} levels`);
       checkJson(content, "content");
-      this.received.push({ widget: widget.name, content, buffers: buffers.map(toBase64) });
+      const request = Object.keys(widget.commands).length > 0 && isRequest(content);
+      if (request) this.invoke(widget, content, buffers);
+      if (!request || this.breaks.has("commands-reach-handlers")) {
+        this.received.push({ widget: widget.name, content, buffers: buffers.map(toBase64) });
+      }
     } else if (method === "request_state") {
       const { state, buffer_paths, buffers: out } = encodeState({ ...this.protocolState(widget), ...widget.values });
       this.send(frontend, widget, { method: "update", state, buffer_paths }, out);
@@ -228,6 +234,19 @@ export class Kernel {
 
   stateOf(widget) {
     return toNotation(widget.values);
+  }
+
+  // experimental.invoke (SPEC §2.1): answered with the request's id, to every front end of the model, as
+  // Python's widget.send would; a failing or unknown command is answered with `error` at once.
+  invoke(widget, request, buffers) {
+    const command = Object.hasOwn(widget.commands, request.name) ? widget.commands[request.name] : undefined;
+    const answer = { id: request.id, kind: "anywidget-command-response" };
+    let out = [];
+    if (command === undefined) Object.assign(answer, { response: null, error: `no command ${name(request.name)}` });
+    else if ("fails" in command) Object.assign(answer, { response: null, error: `command failed: ${command.fails}` });
+    else [answer.response, out] = [request.msg ?? null, buffers];
+    if ("error" in answer && this.breaks.has("silent-command-errors")) return;
+    for (const frontend of this.openLinks(widget)) this.send(frontend, widget, { method: "custom", content: answer }, out);
   }
 
   // ------------------------------------------------------------------ Python-side actions
