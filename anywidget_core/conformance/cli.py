@@ -26,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.command:
+        if args.host:
+            print("--exec runs one implementation; it does not combine with --host")
+            return 2
         return _run_exec(args)
     hosts = available_hosts()
     wanted = args.host or sorted(hosts)

@@ -74,6 +74,9 @@ class ExecTarget:
         except ExecError as exc:
             self.restart()  # its stream is no longer in step with ours
             return Outcome(name, self.name, "fail", f"the implementation broke the line protocol: {exc}")
+        except Exception as exc:  # an answer of the wrong shape, say: this vector fails, the run goes on
+            self.restart()
+            return Outcome(name, self.name, "fail", f"{type(exc).__name__}: {exc}")
         return Outcome(name, self.name, "pass")
 
 

@@ -74,23 +74,29 @@ class LineProcess:
     def ask(self, request: dict[str, Any]) -> dict[str, Any]:
         # ensure_ascii: a lone surrogate a vector sends travels as the escape "\ud800", as a browser writes it.
         line = json.dumps(request, ensure_ascii=True, allow_nan=False) + "\n"
-        stdin = self._process.stdin
-        assert stdin is not None
-        try:
-            stdin.write(line.encode("ascii"))
-            stdin.flush()
-        except OSError:
-            raise ExecError(f"the process exited{self._ending()}") from None
+        # Written from a thread: a process that stops reading would otherwise block us once the pipe is full,
+        # past any timeout. Its answer (or its silence) is what the timeout below measures.
+        threading.Thread(target=self._write, args=(line.encode("ascii"),), daemon=True).start()
         try:
             reply = self._lines.get(timeout=self.timeout)
         except queue.Empty:
             raise ExecError(f"no answer within {self.timeout:g} s to {line[:120].strip()}{self._said()}") from None
         if reply is None:
+            self._lines.put(None)  # stays at the end: a later ask must not wait for a timeout
             raise ExecError(f"the process exited{self._ending()}")
         try:
             return decode_line(reply)
         except ExecError as exc:
             raise ExecError(f"{exc}{self._said()}") from None
+
+    def _write(self, data: bytes) -> None:
+        stdin = self._process.stdin
+        assert stdin is not None
+        try:
+            stdin.write(data)
+            stdin.flush()
+        except (OSError, ValueError):  # it exited (its end of stdout closes too) or we closed it
+            pass
 
     def _ending(self) -> str:
         try:

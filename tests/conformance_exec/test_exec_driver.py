@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from anywidget_core.cli import main
 from anywidget_core.conformance import load_vectors
 from anywidget_core.conformance.exec_driver import ExecTarget
 from anywidget_core.conformance.process import ExecError, LineProcess, decode_line
@@ -112,3 +113,20 @@ def test_line_process_round_trip() -> None:
         assert process.ask({"op": "x", "s": "\ud800"}) == {"op": "x", "s": "\ud800"}
     finally:
         process.close()
+
+
+def test_a_dead_process_keeps_saying_so(tmp_path: Path) -> None:
+    process = LineProcess(_script(tmp_path, "import sys\nsys.exit(5)\n"), timeout=30)
+    try:
+        for _ in range(2):
+            started = time.monotonic()
+            with pytest.raises(ExecError, match="exited with code 5"):
+                process.ask({"op": "hello", "version": 1})
+            assert time.monotonic() - started < 10
+    finally:
+        process.close()
+
+
+def test_exec_does_not_combine_with_host(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conformance", "--exec", "true", "--host", "memory"]) == 2
+    assert "does not combine" in capsys.readouterr().out
