@@ -13,8 +13,9 @@ const MEMBERS = {
 };
 const SEVERITY = ["private_field", "unknown_field", "invalid_value"];
 const MODULE_VERSION = "~0.11.*";
-const isRequest = (c) => isObject(c) && c.kind === "anywidget-command" && typeof c.id === "string" && typeof c.name === "string";
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+const isRequest = (c) =>
+  isObject(c) && c.kind === "anywidget-command" && typeof c.id === "string" && typeof c.name === "string";
 const name = (text) => JSON.stringify(text); // escaped: a refused name never travels verbatim (SPEC §6.1)
 
 export class Kernel {
@@ -28,7 +29,9 @@ export class Kernel {
     this.out = [];
     this.received = [];
     this.changes = [];
-    for (const [widgetName, spec] of Object.entries(specs)) this.widgets.set(widgetName, this.build(widgetName, spec));
+    for (const [widgetName, spec] of Object.entries(specs)) {
+      this.widgets.set(widgetName, this.build(widgetName, spec));
+    }
   }
 
   build(widgetName, spec) {
@@ -172,7 +175,8 @@ export class Kernel {
     const { state } = data;
     const paths = data.buffer_paths ?? [];
     if (!isObject(state)) throw new Refused("malformed", "state must be an object");
-    const goodPath = (p) => Array.isArray(p) && p.length && p.every((k) => typeof k === "string" || Number.isInteger(k));
+    const goodPath = (p) =>
+      Array.isArray(p) && p.length > 0 && p.every((k) => typeof k === "string" || Number.isInteger(k));
     if (!Array.isArray(paths) || !paths.every(goodPath)) {
       throw new Refused("malformed", "buffer_paths must be a list of non-empty paths of keys and indexes");
     }
@@ -246,7 +250,9 @@ export class Kernel {
     else if ("fails" in command) Object.assign(answer, { response: null, error: `command failed: ${command.fails}` });
     else [answer.response, out] = [request.msg ?? null, buffers];
     if ("error" in answer && this.breaks.has("silent-command-errors")) return;
-    for (const frontend of this.openLinks(widget)) this.send(frontend, widget, { method: "custom", content: answer }, out);
+    for (const frontend of this.openLinks(widget)) {
+      this.send(frontend, widget, { method: "custom", content: answer }, out);
+    }
   }
 
   // ------------------------------------------------------------------ Python-side actions
@@ -273,8 +279,9 @@ export class Kernel {
 
   act(widget, request) {
     const { action } = request;
-    if (action === "assign") this.setValues(widget, { [request.field]: this.checked(widget, request.field, request.value) });
-    else if (action === "set") {
+    if (action === "assign") {
+      this.setValues(widget, { [request.field]: this.checked(widget, request.field, request.value) });
+    } else if (action === "set") {
       const values = {};
       for (const [field, raw] of Object.entries(request.values)) {
         try {
@@ -287,16 +294,22 @@ export class Kernel {
       this.setValues(widget, values);
     } else if (action === "hold_sync") {
       const held = new Set();
-      for (const [field, raw] of request.assign) {
-        for (const changed of this.assign(widget, { [field]: this.checked(widget, field, raw) })) held.add(changed);
+      try {
+        for (const [field, raw] of request.assign) {
+          for (const changed of this.assign(widget, { [field]: this.checked(widget, field, raw) })) held.add(changed);
+        }
+      } finally {
+        // as a Python `with` block: what was set before a refused assignment still goes out, once
+        this.broadcast(widget, Object.fromEntries([...held].map((f) => [f, widget.values[f]])));
       }
-      this.broadcast(widget, Object.fromEntries([...held].map((f) => [f, widget.values[f]])));
     } else if (action === "send") {
       const content = checkJson(fromNotation(request.content ?? null, this.widgets), "content");
       const buffers = (request.buffers ?? []).map(fromBase64);
       const targets = this.openLinks(widget);
       for (const frontend of targets) this.send(frontend, widget, { method: "custom", content }, buffers);
-      if (!targets.length && !widget.closed) widget.pending = [...widget.pending, [content, buffers]].slice(-LIMITS.pending);
+      if (!targets.length && !widget.closed) {
+        widget.pending = [...widget.pending, [content, buffers]].slice(-LIMITS.pending); // the last 1000 (§7)
+      }
     } else if (action === "close") {
       for (const frontend of this.openLinks(widget)) this.send(frontend, widget, { method: "close" });
       widget.links.clear();

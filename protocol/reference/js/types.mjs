@@ -153,7 +153,11 @@ export function check(type, value, where, resolve) {
 
 // Constraints declared on a field (SPEC §9: JSON Schema's meanings).
 export function checkConstraints(constraints, value, where) {
-  const size = (v) => (typeof v === "string" ? [...v].length : v instanceof Uint8Array ? v.byteLength : Array.isArray(v) ? v.length : Object.keys(v).length);
+  const size = (v) => {
+    if (typeof v === "string") return [...v].length; // characters (code points), as JSON Schema counts them
+    if (v instanceof Uint8Array) return v.byteLength;
+    return Array.isArray(v) ? v.length : Object.keys(v).length;
+  };
   for (const [name, limit] of Object.entries(constraints ?? {})) {
     const ok = {
       ge: () => value >= limit,
