@@ -130,3 +130,18 @@ def test_a_dead_process_keeps_saying_so(tmp_path: Path) -> None:
 def test_exec_does_not_combine_with_host(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["conformance", "--exec", "true", "--host", "memory"]) == 2
     assert "does not combine" in capsys.readouterr().out
+
+
+def test_hello_unsupported_marks_requiring_vectors_na(tmp_path: Path) -> None:
+    command = _script(
+        tmp_path,
+        """
+        import json, sys
+        for line in sys.stdin:
+            op = json.loads(line)["op"]
+            print(json.dumps({"unsupported": ["request_state"]} if op == "hello" else {"fail": "no"}), flush=True)
+        """,
+    )
+    vectors = [v for v in load_vectors() if v["name"] in {"frontend_request_state", "open_full_state"}]
+    outcomes = {o.vector: o.status for o in ExecTarget(command, timeout=5).run(vectors)}
+    assert outcomes == {"frontend_request_state": "n/a", "open_full_state": "fail"}
