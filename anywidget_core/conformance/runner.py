@@ -26,6 +26,7 @@ import msgspec
 from ..errors import ValidationError
 from ..fields import field
 from ..host import Host, Probe, Received
+from ..invoke import command
 from ..widget import Change, Widget
 from .types import parse_type
 
@@ -181,6 +182,8 @@ class _Replay:
             annotations[field_name] = annotation
             default = self._value(field_spec.get("default"))
             namespace[field_name] = field(default=default, echo=field_spec.get("echo", True))
+        for command_name, behaviour in spec.get("commands", {}).items():
+            namespace[command_name] = command(_command(command_name, behaviour))
         namespace["_esm"] = spec.get("esm", "export default {}")
         if "css" in spec:
             namespace["_css"] = spec["css"]
@@ -276,23 +279,10 @@ class _Replay:
         data = dict(got.data)
         state = data.get("state")
         if data.get("method") == "open" or (isinstance(state, dict) and "_model_module" in state):
-            data["state"] = self._check_protocol_keys(dict(data["state"]), want.get("widget", default), where)
+            spec = self.vector["widgets"][want.get("widget", default)]
+            data["state"] = check_protocol_keys(dict(data["state"]), spec, where)
         _match(self._refs(want["data"]), data, where)
         _match(want.get("buffers", []), [_b64(b) for b in got.buffers], f"{where} buffers")
-
-    def _check_protocol_keys(self, state: dict[str, Any], name: str, where: str) -> dict[str, Any]:
-        spec = self.vector["widgets"][name]
-        expected = {**PROTOCOL_KEYS, "_esm": spec.get("esm", "export default {}")}
-        if "css" in spec:
-            expected["_css"] = spec["css"]
-        for key, value in expected.items():
-            if state.pop(key, _ABSENT) != value:
-                raise Mismatch(f"{where}: open state needs {key} = {value!r}")
-        for key in VERSIONED_KEYS:
-            value = state.pop(key, None)
-            if not isinstance(value, str) or not value:
-                raise Mismatch(f"{where}: open state needs a non-empty string {key}")
-        return state
 
     # -------------------------------------------------------------- values
 
@@ -332,6 +322,34 @@ class _Replay:
 
 
 _ABSENT = object()
+
+
+def _command(name: str, behaviour: dict[str, Any]) -> Any:
+    """A vector's command (SPEC §9): ``{"echo": true}`` answers with the request's msg and buffers,
+    ``{"fails": reason}`` raises ``reason``."""
+
+    def run(widget: Widget, msg: Any, buffers: list[memoryview]) -> tuple[Any, list[memoryview]]:
+        if "fails" in behaviour:
+            raise RuntimeError(behaviour["fails"])
+        return msg, buffers
+
+    run.__name__ = name
+    return run
+
+
+def check_protocol_keys(state: dict[str, Any], spec: dict[str, Any], where: str) -> dict[str, Any]:
+    """The protocol keys of §3.1 checked and removed from a full state (``spec``: the vector's widget)."""
+    expected = {**PROTOCOL_KEYS, "_esm": spec.get("esm", "export default {}")}
+    if "css" in spec:
+        expected["_css"] = spec["css"]
+    for key, value in expected.items():
+        if state.pop(key, _ABSENT) != value:
+            raise Mismatch(f"{where}: open state needs {key} = {value!r}")
+    for key in VERSIONED_KEYS:
+        value = state.pop(key, None)
+        if not isinstance(value, str) or not value:
+            raise Mismatch(f"{where}: open state needs a non-empty string {key}")
+    return state
 
 
 def _bytes_to_marker(value: Any) -> Any:
