@@ -1,15 +1,20 @@
 """JupyterLite (Pyodide) can install the core: what it cannot install is behind ``sys_platform != "emscripten"``.
 
-Proven offline, without Pyodide: the built wheel's dependency metadata, evaluated for Pyodide's platform and for
-this one; and the core and the Jupyter adapter imported, and their conformance vectors run, in a subprocess in
-which the standalone server's packages cannot be imported.
+Offline, without Pyodide: the built wheel's dependency metadata, evaluated for Pyodide's platform and for this
+one; and the core and the Jupyter adapter imported, and their conformance vectors run, in a subprocess in which
+the standalone server's packages cannot be imported. Then in Pyodide itself (npm's package, run by Node), with
+wheels from PyPI: no JupyterLite front end is in the loop.
 """
 
 from __future__ import annotations
 
 import email
+import json
+import re
+import shutil
 import subprocess
 import sys
+import tarfile
 import textwrap
 import zipfile
 from pathlib import Path
@@ -108,3 +113,88 @@ def test_the_core_and_the_jupyter_adapter_work_without_the_server_packages(tmp_p
     for host in ("memory", "jupyter"):
         assert f"{host}: {VECTORS} passed, 0 failed" in done.stdout, done.stdout[-2000:]
     assert "imported server modules: []" in done.stdout
+
+
+# ------------------------------------------------------------------------------ in Pyodide itself, under Node
+
+PYODIDE_VERSION = "314.0.8"  # npm's `pyodide`; its lock file names the wheel tags below
+NETWORK_ERRORS = r"E(NOTFOUND|AI_AGAIN|CONNREFUSED|CONNRESET|TIMEDOUT)"
+
+RUN_MJS = """
+import {{ readdirSync, readFileSync }} from "node:fs";
+import {{ loadPyodide }} from "{package}/pyodide.mjs";
+const py = await loadPyodide({{ indexURL: "{package}/" }});  // local files only: no Pyodide CDN
+py.FS.mkdirTree("/wheels");
+for (const name of readdirSync("{wheels}")) py.FS.writeFile(`/wheels/${{name}}`, readFileSync(`{wheels}/${{name}}`));
+console.log(py.runPython(readFileSync("{script}", "utf8")));
+"""
+
+RUN_PY = """
+import json, os, platform, site, sys, zipfile
+
+for name in sorted(os.listdir("/wheels")):  # what micropip would do, offline: unpack into site-packages
+    zipfile.ZipFile(f"/wheels/{name}").extractall(site.getsitepackages()[0])
+
+import anywidget_core.hosts.jupyter
+from anywidget_core.conformance import runner
+from anywidget_core.host import MemoryHost
+from anywidget_core.hosts.jupyter import JupyterHost
+
+# jsonschema needs rpds-py, which PyPI has no emscripten wheel of: the vectors run, their JSON Schema check does not
+runner._check_schema = lambda message: None
+outcomes = runner.run([MemoryHost(), JupyterHost()], runner.load_vectors())
+json.dumps({
+    "platform": [sys.platform, platform.system()],
+    "summary": [line for line in runner.format_table(outcomes).splitlines() if " passed, " in line],
+    "failures": [f"{o.host} {o.vector}: {o.detail}" for o in outcomes if o.status == "fail"][:5],
+    "server_modules": sorted(m for m in sys.modules if m.partition(".")[0] in ("starlette", "uvicorn")),
+})
+"""
+
+
+def test_the_conformance_vectors_pass_in_pyodide(requirements: list[Requirement], tmp_path: Path) -> None:
+    """Pyodide from npm, run by Node; the core's Pyodide dependencies and the Jupyter adapter's (comm, and IPython,
+    which comm's message handler imports; a JupyterLite kernel has both) from PyPI as Pyodide wheels."""
+    npm, node = shutil.which("npm"), shutil.which("node")
+    assert npm and node, "node and npm are missing (scripts/test.sh installs Debian's nodejs and npm)"
+    packed = subprocess.run(
+        [npm, "pack", f"pyodide@{PYODIDE_VERSION}", "--silent", "--pack-destination", str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    if packed.returncode != 0 and re.search(NETWORK_ERRORS, packed.stderr):
+        pytest.skip(f"the npm registry is unreachable: {packed.stderr.strip().splitlines()[-1]}")
+    assert packed.returncode == 0, packed.stderr
+    with tarfile.open(tmp_path / f"pyodide-{PYODIDE_VERSION}.tgz") as archive:
+        archive.extractall(tmp_path, filter="data")
+    package = tmp_path / "package"
+    info = json.loads((package / "pyodide-lock.json").read_text())["info"]
+    major, minor = info["python"].split(".")[:2]
+
+    wheels = tmp_path / "wheels"
+    ours = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--disable-pip-version-check", "-w", str(wheels),
+         str(ROOT)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert ours.returncode == 0, ours.stderr[-3000:]
+    # pip evaluates sys_platform markers for this machine, not the target: name Pyodide's dependencies directly
+    wanted = [str(r) for r in requirements if r.marker is None or r.marker.evaluate({**PYODIDE, "extra": ""})]
+    downloaded = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--only-binary=:all:",
+         "--platform", f"pyemscripten_{info['abi_version']}_wasm32", "--platform", "any",
+         "--python-version", f"{major}.{minor}", "--implementation", "cp", "--abi", f"cp{major}{minor}",
+         "--abi", "none", "-d", str(wheels), *wanted, "comm>=0.2", "ipython>=8"],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert downloaded.returncode == 0, downloaded.stderr[-3000:]
+
+    (tmp_path / "run.py").write_text(RUN_PY)
+    script = RUN_MJS.format(package=package, wheels=wheels, script=tmp_path / "run.py")
+    (tmp_path / "run.mjs").write_text(script)
+    done = subprocess.run([node, str(tmp_path / "run.mjs")], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["platform"] == ["emscripten", "Emscripten"]
+    passed = [f"{host}: {VECTORS} passed, 0 failed, 0 n/a" for host in ("memory", "jupyter")]
+    assert result["summary"] == passed, result
+    assert result["server_modules"] == []
