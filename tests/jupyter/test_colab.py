@@ -143,7 +143,7 @@ def test_every_view_names_the_custom_widget_manager_which_is_enabled_once(kc: Bl
 
 
 def test_a_disabled_custom_widget_manager_is_not_named_nor_enabled_again(kc: BlockingKernelClient) -> None:
-    execute(kc, "a")  # enabled by now, whichever test ran first
+    execute(kc, "Counter(value=6)")  # shown: enabled by now, whichever test ran first
     execute(kc, "__import__('google.colab.output').colab.output.disable_custom_widget_manager()")
     (content,) = views(execute(kc, "c = Counter(value=5)\nc"))
     assert content["metadata"] == {}  # no URL: nothing to point Colab at (anywidget does the same)
