@@ -18,6 +18,7 @@ from anywidget_core.host import Host, Probe, Received
 from anywidget_core.messages import PROTOCOL_VERSION, Frame
 from anywidget_core.widget import Widget
 
+from . import colab
 from .coalesce import Coalescer, flush_all, hook_cell_end
 
 log = logging.getLogger("anywidget_core")
@@ -110,6 +111,10 @@ def show(widget: Widget, key: object = KEY, create_comm: CommFactory = _kernel_c
         )
         return CommTransport(widget, key, comm)
 
+    if create_comm is _kernel_create_comm:
+        # Colab's custom widget manager must be on before a comm of a third-party module opens (anywidget
+        # switches it on when a widget is created; ours open their comm here, on first display).
+        colab.enable_custom_widget_manager_once()
     link = widget.connect(key, open_transport, open_child=open_child)
     from anywidget_core import reload  # hot reload is opt-in (ANYWIDGET_HMR=1); a no-op otherwise
 
@@ -122,15 +127,24 @@ def show(widget: Widget, key: object = KEY, create_comm: CommFactory = _kernel_c
     return link
 
 
-def mimebundle(widget: Widget) -> dict[str, Any]:
-    """What IPython displays: a widget view of the widget's (single, shared) model."""
+MimeBundle = dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]
+
+
+def mimebundle(widget: Widget) -> MimeBundle:
+    """What IPython displays: a widget view of the widget's (single, shared) model.
+
+    In Colab it is ``(data, metadata)``, the metadata naming Colab's custom widget manager (:mod:`.colab`);
+    elsewhere just ``data``, as before.
+    """
     if widget.closed:
         return {"text/plain": repr(widget)}
     show(widget)
-    return {
+    data = {
         "text/plain": repr(widget),
         VIEW_MIMETYPE: {"version_major": 2, "version_minor": 1, "model_id": widget.model_id},
     }
+    metadata = colab.view_metadata(VIEW_MIMETYPE)
+    return (data, metadata) if metadata else data
 
 
 # ----------------------------------------------------------------------------- conformance probe
