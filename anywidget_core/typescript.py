@@ -34,16 +34,16 @@ def synced_fields(cls: type[Widget]) -> dict[str, Codec]:
     return {name: spec.codec for name, spec in cls._fields.items() if not name.startswith("_")}
 
 
-def _field_type(writer: _Writer, codec: Codec) -> str:
-    """A field's type from its codec, which holds the annotation as the class statement resolved it."""
+def _field_member(writer: _Writer, name: str, codec: Codec) -> str:
+    """A state member from a field's codec, which holds the annotation as the class statement resolved it."""
     if isinstance(codec, BinaryCodec):  # any buffer-protocol object, sent as one buffer
-        return "DataView | null" if codec.optional else "DataView"
+        return writer.member(name, mi.UnionType((mi.BytesType(), mi.NoneType())) if codec.optional else mi.BytesType())
     if isinstance(codec, MsgspecCodec):
-        return writer.annotation(codec.annotation)
+        return writer.member(name, codec.annotation)
     if isinstance(codec, PydanticCodec):
         # pydantic's TypeAdapter keeps the type it was made for only as `_type` (stable across pydantic 2.x)
-        return writer.annotation(getattr(codec.adapter, "_type", Any))
-    return UNKNOWN
+        return writer.member(name, getattr(codec.adapter, "_type", Any))
+    return writer.member(name, Any)
 
 
 class _Writer:
@@ -68,12 +68,17 @@ class _Writer:
         self._names[cls] = name
         return name
 
-    def annotation(self, hint: Any) -> str:
+    def member(self, key: str, hint: Any, required: bool = True) -> str:
+        """One ``key: type;`` line of an object type, after the doc comment a ``msgspec.Meta(description=...)``
+        gives it. ``hint`` is an annotation or the msgspec type info of one."""
         try:
-            info = mi.type_info(hint)
-        except (TypeError, ValueError):
-            return UNKNOWN
-        return self.info(info)
+            info = hint if isinstance(hint, mi.Type) else mi.type_info(hint)
+        except (TypeError, ValueError):  # a type msgspec cannot describe (pydantic-only types, say)
+            info = mi.AnyType()
+        extra = info.extra_json_schema if isinstance(info, mi.Metadata) else None
+        description = (extra or {}).get("description")
+        doc = "  " + _doc(str(description)) if description else ""
+        return f"{doc}  {_key(key)}{'' if required else '?'}: {self.info(info)};"
 
     def info(self, t: mi.Type) -> str:
         if isinstance(t, mi.Metadata):
@@ -136,9 +141,7 @@ class _Writer:
             return self._names[cls]
         name = self.name_for(cls)  # registered before its members: recursive types refer to it by name
         lines = [f"  {_key(tag[0])}: {tag[1]};"] if tag else []
-        for key, hint, required in members:
-            text = self.info(hint) if isinstance(hint, mi.Type) else self.annotation(hint)
-            lines.append(f"  {_key(key)}{'' if required else '?'}: {text};")
+        lines += [self.member(key, hint, required) for key, hint, required in members]
         doc = _doc(f"`{cls.__module__}.{cls.__qualname__}` as it travels to the front end.")
         self.declarations.append(f"{doc}export interface {name} {{\n" + "\n".join(lines) + "\n}")
         return name
@@ -185,13 +188,12 @@ def declarations(classes: Sequence[type[Widget]], source: str = "") -> str:
     bases = [writer.name_for(cls, ALIASES) for cls in classes]  # before nested types, which take other names
     blocks: list[str] = []
     for cls, base in zip(classes, bases, strict=True):
-        members = []
-        for name, codec in synced_fields(cls).items():
-            members.append(f"  {_key(name)}: {_field_type(writer, codec)};")
+        members = [_field_member(writer, name, codec) for name, codec in synced_fields(cls).items()]
         where = f"`{cls.__module__}.{cls.__qualname__}`"
+        body = "{\n" + "\n".join(members) + "\n}" if members else "{}"
         blocks.append(
             f"{_doc(f'The synced state of {where}: what `model.get` returns and `model.set` takes.')}"
-            f"export type {base}State = {{\n" + "\n".join(members) + "\n};\n"
+            f"export type {base}State = {body};\n"
             f"export type {base}Model = AnyModel<{base}State>;\n"
             f"export type {base}Widget = AnyWidget<{base}State>;\n"
             f"export type {base}Render = Render<{base}State>;\n"

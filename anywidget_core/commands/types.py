@@ -20,6 +20,9 @@ from .target import TargetError, _import, _split
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", metavar="MODULE[:CLASS]", help="a .py file or module; CLASS names one widget class")
     parser.add_argument("-o", "--output", default=None, help="the .d.ts file to write (default: standard output)")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if OUTPUT differs from what would be written (CI)"
+    )
 
 
 def widget_classes(target: str) -> list[type[Widget]]:
@@ -61,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {args.target} raised while loading (traceback above)", file=sys.stderr)
         return 1
     text = declarations(classes, source=args.target)
+    if args.check:
+        return _check(Path(args.output), text) if args.output else _usage("--check needs -o OUTPUT")
     if args.output is None:
         sys.stdout.write(text)
         return 0
@@ -72,3 +77,20 @@ def run(args: argparse.Namespace) -> int:
     names = ", ".join(cls.__name__ for cls in classes)
     print(f"wrote {args.output} ({names})", file=sys.stderr)
     return 0
+
+
+def _check(output: Path, text: str) -> int:
+    try:
+        current = output.read_text(encoding="utf-8")
+    except OSError as exc:
+        current = f"unreadable: {exc.strerror or exc}"
+    if current == text:
+        print(f"{output} is up to date", file=sys.stderr)
+        return 0
+    print(f"{output} is out of date with the Python fields: run the command without --check", file=sys.stderr)
+    return 1
+
+
+def _usage(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2

@@ -74,6 +74,19 @@ def test_every_kind_of_field_has_its_wire_type(generated: str) -> None:
     assert members(generated, "export type EverythingState = {") == EXPECTED_STATE
 
 
+def test_descriptions_become_doc_comments(generated: str) -> None:
+    assert "  /** never negative */\n  bounded: number;\n" in generated
+
+
+def test_a_widget_without_synced_fields_has_an_empty_state() -> None:
+    import anywidget_core as awc
+
+    class Bare(awc.Widget):
+        _hidden: int = 0
+
+    assert "export type BareState = {};\n" in declarations([Bare])
+
+
 def test_nested_records_are_named_interfaces(generated: str) -> None:
     for name, expected in EXPECTED_INTERFACES.items():
         assert members(generated, f"export interface {name} {{") == expected, name
@@ -134,6 +147,21 @@ def test_cli_without_a_class_writes_every_widget_class_of_the_module() -> None:
     assert done.returncode == 0, done.stderr
     assert "export type LeafState = {\n  value: number;\n};" in done.stdout
     assert "export type EverythingState" in done.stdout
+
+
+def test_cli_check_tells_whether_the_file_is_current(tmp_path: Path) -> None:
+    output = tmp_path / "w.d.ts"
+    target = f"{WIDGETS}:Leaf"
+    assert cli(target, "-o", str(output), "--check").returncode == 1  # missing
+    assert cli(target, "-o", str(output)).returncode == 0
+    current = cli(target, "-o", str(output), "--check")
+    assert (current.returncode, "up to date") == (0, current.stderr.strip()[-10:])
+    output.write_text(output.read_text().replace("value: number", "value: string"))
+    stale = cli(target, "-o", str(output), "--check")
+    assert stale.returncode == 1
+    assert "out of date" in stale.stderr
+    assert "value: string" in output.read_text()  # --check writes nothing
+    assert cli(target, "--check").returncode == 2
 
 
 def test_cli_explains_bad_targets(tmp_path: Path) -> None:

@@ -80,7 +80,7 @@ class Everything(awc.Widget):
     mode: Literal["a", "b"] = "a"
     level: Literal[1, 2, 3] = 1
     maybe: int | None = None
-    bounded: Annotated[int, msgspec.Meta(ge=0)] = 0
+    bounded: Annotated[int, msgspec.Meta(ge=0, description="never negative")] = 0
     tags: list[str] = []
     scores: dict[str, float] = {}
     pair: tuple[int, str] = (0, "")
