@@ -10,12 +10,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .browser import WidgetPage
-    from .memory import FrontEnd
+    from .browser import ShowPage, WidgetPage
+    from .memory import FrontEnd, ShowFrontEnd
 
-_WHERE = {"FrontEnd": "memory", "WidgetPage": "browser"}
+_WHERE = {"FrontEnd": "memory", "ShowFrontEnd": "memory", "WidgetPage": "browser", "ShowPage": "browser"}
 
-__all__ = ["FrontEnd", "WidgetPage"]
+__all__ = ["FrontEnd", "ShowFrontEnd", "ShowPage", "WidgetPage"]
 
 
 def __getattr__(name: str) -> Any:

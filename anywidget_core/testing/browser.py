@@ -10,7 +10,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from anywidget_core.widget import Widget
 
@@ -97,6 +97,12 @@ class WidgetPage:
             "([root, s]) => document.querySelector(root)?.querySelector(s)?.textContent ?? null", [self.root, selector]
         )
         return "nothing" if found is None else json.dumps(found)
+
+
+class ShowPage(Protocol):
+    """The type of the awc_page fixture, for annotating tests: ``def test_x(awc_page: ShowPage) -> None``."""
+
+    def __call__(self, widget: Widget, timeout: float = 10.0) -> WidgetPage: ...
 
 
 def launch(playwright: Any) -> Any:

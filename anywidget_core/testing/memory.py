@@ -8,7 +8,7 @@ errors Python sent, and updates and custom messages to send, binary values going
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from anywidget_core.buffers import extract_buffers, insert_buffers
@@ -99,6 +99,10 @@ class FrontEnd:
                     self._states.setdefault(message.model_id, {}).update(state)
             elif method == "close":
                 self._states.pop(message.model_id, None)
+
+
+# The type of the awc_frontend fixture, for annotating tests: `def test_x(awc_frontend: ShowFrontEnd) -> None`.
+ShowFrontEnd = Callable[[Widget], FrontEnd]
 
 
 def _for(message: Received, widget: Widget, method: str) -> bool:

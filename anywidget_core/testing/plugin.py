@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from anywidget_core.testing.browser import WidgetPage
-    from anywidget_core.testing.memory import FrontEnd
+    from anywidget_core.testing.browser import ShowPage, WidgetPage
+    from anywidget_core.testing.memory import FrontEnd, ShowFrontEnd
     from anywidget_core.widget import Widget
 
 
 @pytest.fixture
-def awc_frontend() -> Iterator[Callable[[Widget], FrontEnd]]:
+def awc_frontend() -> Iterator[ShowFrontEnd]:
     """Call with a widget to show it to a new in-memory front end; closed after the test."""
     from anywidget_core.testing.memory import FrontEnd
 
@@ -56,7 +56,7 @@ def awc_browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def awc_page(awc_browser: Any) -> Iterator[Callable[..., WidgetPage]]:
+def awc_page(awc_browser: Any) -> Iterator[ShowPage]:
     """Call with a widget to serve it on a standalone page and open that in Chromium: ``awc_page(widget)``
     (``timeout=`` seconds for every wait, default 10). Pages and servers are closed after the test."""
     from anywidget_core.hosts.standalone import serve

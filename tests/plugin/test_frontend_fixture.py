@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from anywidget_core.testing import FrontEnd
+from anywidget_core.testing import ShowFrontEnd as Show
 
 from .widgets import Leaf, Tally
-
-Show = Callable[[Tally], FrontEnd]
 
 
 def test_state_follows_python_and_front_end_sets_reach_python(awc_frontend: Show) -> None:
