@@ -53,6 +53,18 @@ def test_plugin_loaded_but_inert(page, pytestconfig):
 """
 
 
+WITHOUT_PLAYWRIGHT = """
+import sys
+
+sys.modules["playwright"] = None  # as if it were not installed: importing it raises ImportError
+"""
+
+USES_PAGE = """
+def test_in_chromium(awc_page):
+    raise AssertionError("unreachable: awc_page cannot be set up")
+"""
+
+
 def run_pytest(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PYTEST_ADDOPTS", None)
@@ -79,3 +91,12 @@ def test_a_project_that_does_not_use_it_is_unaffected(tmp_path: Path) -> None:
     off = run_pytest(tmp_path, "-p", "no:anywidget-core")  # and it can be turned off
     assert off.returncode == 1
     assert "has_plugin" in off.stdout
+
+
+def test_awc_page_without_playwright_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text(WITHOUT_PLAYWRIGHT)
+    (tmp_path / "test_page.py").write_text(USES_PAGE)
+    done = run_pytest(tmp_path, "-rs")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 skipped" in done.stdout
+    assert "awc_page needs Playwright: pip install playwright" in done.stdout
