@@ -53,7 +53,8 @@ class WidgetPage:
         page.set_default_timeout(timeout * 1000)
 
     def open(self) -> WidgetPage:
-        """Load the page and wait until the widget has rendered something."""
+        """Load the page and wait until the widget has rendered something into its element (a widget that
+        renders nothing times out here: give it a placeholder)."""
         self.page.goto(self.url)
         self.page.wait_for_selector("#awc-status[data-state=open]")
         self.page.wait_for_function(
