@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("anywidget_core.commands.serve", "show a file's widgets on a local web page"),
     "export": ("anywidget_core.commands.export", "write a file's widgets to one self-contained HTML file"),
     "new": ("anywidget_core.commands.new", "create a new widget package, ready to test and publish"),
+    "types": ("anywidget_core.commands.types", "write a widget's synced state as TypeScript types (.d.ts)"),
     "port": ("anywidget_core.commands.port", "print the awc.Widget version of an anywidget.AnyWidget class"),
 }
 

@@ -1,7 +1,8 @@
 """``anywidget-core new NAME``: scaffold a widget package ready to test and publish.
 
 The Python counterpart of ``npm create anywidget``: a pyproject depending on anywidget-core, a package with the
-widget class, its ES module and CSS, a pytest suite on the in-memory host, and a README.
+widget class, its ES module and CSS, a pytest suite using the plugin's fixtures (``awc_frontend`` in memory,
+``awc_page`` in Chromium), and a README.
 """
 
 from __future__ import annotations

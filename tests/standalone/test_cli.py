@@ -123,7 +123,16 @@ def test_new_scaffolds_a_package_whose_own_tests_pass(tmp_path: Path) -> None:
         cwd=root, capture_output=True, text=True, timeout=300, env=env,
     )  # fmt: skip
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "4 passed" in tests.stdout
+    assert "5 passed" in tests.stdout  # four on the plugin's in-memory front end, one in Chromium (awc_page)
+
+    # its TypeScript types, as its README shows
+    typed = subprocess.run(
+        [str(python), "-m", "anywidget_core", "types", "demo_widget.widget:DemoWidget"],
+        cwd=root, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert typed.returncode == 0, typed.stderr
+    assert "export type DemoWidgetState = {\n  value: number;\n  label: string;\n};" in typed.stdout
+    assert "anywidget-core types demo_widget.widget:DemoWidget" in (root / "README.md").read_text()
 
     # the scaffold's demo page loads through the same CLI
     exported = subprocess.run(
