@@ -5,13 +5,15 @@ from __future__ import annotations
 import itertools
 import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anywidget_core import Widget
 from anywidget_core.host import Host, Probe, Received
 
 from .framing import decode_frame, encode_frame
-from .server import StandaloneServer
+
+if TYPE_CHECKING:  # the server's packages may be absent (Pyodide): missing() says so, and nothing imports them
+    from .server import StandaloneServer
 
 TAKE_TIMEOUT = 10.0  # seconds to wait for the server to answer a ping
 
@@ -80,6 +82,8 @@ class StandaloneHost(Host):
 
     def probe(self, widget: Widget) -> SocketProbe:
         if self._server is None:
+            from .server import StandaloneServer
+
             self._server = StandaloneServer().start()
         self._server.add(widget)
         probe = SocketProbe(self._server, widget)
