@@ -48,24 +48,33 @@ def test_export_executes_the_notebook(browser: Any, tmp_path: Path) -> None:
     assert nbformat.read(notebook, as_version=4).cells[1].outputs == []  # the source notebook is left as it was
 
 
-def test_no_execute_renders_the_state_nbclient_saved(browser: Any, tmp_path: Path, state_schema: Any) -> None:
-    notebook = write_notebook(tmp_path)
-    nb = execute(nbformat.read(notebook, as_version=4), cwd=tmp_path, timeout=60)
-    saved = nb.metadata["widgets"][MIME]
-    jsonschema.validate(saved, state_schema)
-    modules = sorted({entry["model_module"] for entry in saved["state"].values()})
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test notebook executed by nbclient, as nbconvert --execute runs it, with the widget state it saved."""
+    folder = tmp_path_factory.mktemp("saved")
+    notebook = write_notebook(folder)
+    nb = execute(nbformat.read(notebook, as_version=4), cwd=folder, timeout=60)
+    nbformat.write(nb, folder / "saved.ipynb")
+    return folder / "saved.ipynb"
+
+
+def test_no_execute_renders_the_state_nbclient_saved(browser: Any, saved: Path, state_schema: Any) -> None:
+    document = nbformat.read(saved, as_version=4).metadata["widgets"][MIME]
+    jsonschema.validate(document, state_schema)
+    modules = sorted({entry["model_module"] for entry in document["state"].values()})
     assert modules == ["@jupyter-widgets/base", "@jupyter-widgets/controls", "anywidget"]
-    nbformat.write(nb, tmp_path / "saved.ipynb")
-    cli("saved.ipynb", "--no-execute", "-o", "saved.html", cwd=tmp_path)
-    check_exported_page(browser, tmp_path / "saved.html")
+    cli(saved.name, "--no-execute", "-o", "saved.html", cwd=saved.parent)
+    check_exported_page(browser, saved.parent / "saved.html")
 
 
-def test_nbconvert_exporter_makes_the_same_page(browser: Any, tmp_path: Path) -> None:
-    notebook = write_notebook(tmp_path)
-    command = [sys.executable, "-m", "nbconvert", "--to", "anywidget-html", "--execute", notebook.name]
-    done = subprocess.run(command, cwd=tmp_path, env=kernel_env(), capture_output=True, text=True, timeout=120)
+def test_nbconvert_exporter_makes_the_same_page(browser: Any, saved: Path) -> None:
+    # No --execute here: nbconvert's ExecutePreprocessor is the nbclient run the fixture did (kept under 2 minutes).
+    command = [sys.executable, "-m", "nbconvert", "--to", "anywidget-html", saved.name, "--output", "nbc"]
+    done = subprocess.run(command, cwd=saved.parent, env=kernel_env(), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    check_exported_page(browser, tmp_path / "demo.html")
+    same = notebook_html(nbformat.read(saved, as_version=4), title="saved")  # what the CLI writes
+    assert (saved.parent / "nbc.html").read_text(encoding="utf-8") == same
+    check_exported_page(browser, saved.parent / "nbc.html")
 
 
 async def _run_and_request_states(nb: Any, cwd: Path) -> dict[str, Any]:
