@@ -28,8 +28,9 @@ def open_offline(browser: Any, path: Path) -> tuple[Any, Any, list[str], list[st
     return context, page, attempted, errors
 
 
-def check_exported_page(browser: Any, path: Path) -> None:
-    """What every exported page of the test notebook must show, live and offline."""
+def check_exported_page(browser: Any, path: Path, first: int = 5) -> None:
+    """What every exported page of the test notebook must show, live and offline (``first``: the first
+    clicker's saved count)."""
     html = path.read_text(encoding="utf-8")
     assert re.search(r"""(src|href)=["']?(https?:|//)""", html) is None
     context, page, attempted, errors = open_offline(browser, path)
@@ -44,10 +45,10 @@ def check_exported_page(browser: Any, path: Path) -> None:
         )
         assert size == [4, 3]  # the PNG decoded
         page.wait_for_selector(".holder-child .clicker")
-        assert page.locator(".clicker").all_inner_texts() == ["5 / 45", "7 / 2"]  # binary field and child
+        assert page.locator(".clicker").all_inner_texts() == [f"{first} / 45", "7 / 2"]  # binary field and child
         assert page.inner_text(".holder-title") == "holder"
         page.locator(".clicker").first.click()  # live: a click changes the widget in the page
-        page.wait_for_function("document.querySelector('.clicker').textContent === '6 / 45'")
+        page.wait_for_function(f"document.querySelector('.clicker').textContent === '{first + 1} / 45'")
         fallback = page.locator(".awc-fallback")
         assert fallback.count() == 1 and fallback.is_visible()
         assert "IntSlider" in fallback.inner_text() and "not an anywidget widget" in fallback.inner_text()
