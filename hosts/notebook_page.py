@@ -52,6 +52,12 @@ def notebook_html(nb: Mapping[str, Any], *, title: str, include_input: bool = Tr
     models = saved_state(nb.get("metadata") or {})
     page = _Page(models)
     cells = [page.cell(cell, include_input) for cell in nb.get("cells") or []]
+    if page.unsaved:
+        warnings.warn(
+            f"{page.unsaved} widget view(s) have no saved state and show their text: execute the notebook, "
+            "or save it with its widget state",
+            stacklevel=2,
+        )
     frames = open_frames(models)
     online = static.network_sources(frames)
     if online:
@@ -70,11 +76,13 @@ class _Page:
     def __init__(self, models: Mapping[str, Any]) -> None:
         self.models = models
         self.mounts: list[dict[str, str]] = []
+        self.unsaved = 0  # widget views the saved state does not hold
 
     def cell(self, cell: Mapping[str, Any], include_input: bool) -> str:
         source = _text(cell.get("source"))
         kind = cell.get("cell_type")
         if kind == "markdown":
+            source = _inline_attachments(source, cell.get("attachments") or {})
             return f'<div class="awc-cell awc-markdown">{_markdown(source)}</div>'
         if kind != "code":
             return ""  # raw cells are for other converters
@@ -123,6 +131,7 @@ class _Page:
             return f'<div class="awc-widget" id="{mount}" data-model-id="{html.escape(model_id)}"></div>'
         if entry is None:
             why = "The notebook holds no saved state for this widget (execute it, or save the widget state)."
+            self.unsaved += 1
         else:
             name = f"{entry.get('model_name')} ({entry.get('model_module')})"
             why = f"{name} is not an anywidget widget: this offline page cannot render it and shows its text."
@@ -136,6 +145,16 @@ class _Page:
 def _text(value: Any) -> str:
     """nbformat stores multi-line strings as lists of lines."""
     return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def _inline_attachments(source: str, attachments: Mapping[str, Any]) -> str:
+    """``attachment:NAME`` links (images pasted into a markdown cell) become data URLs: the page has no files."""
+    for name, bundle in attachments.items():
+        mime = next((m for m in bundle if m.startswith("image/")), None)
+        if mime is not None:
+            data = _text(bundle[mime]).strip()
+            source = source.replace(f"attachment:{name}", f"data:{mime};base64,{data}")
+    return source
 
 
 def _markdown(source: str) -> str:

@@ -27,6 +27,7 @@ def export_notebook(args: argparse.Namespace) -> int:
         print(f"error: cannot read {source}: {exc}", file=sys.stderr)
         return 1
     if not args.no_execute:
+        from jupyter_client.kernelspec import NoSuchKernel
         from nbclient.exceptions import CellExecutionError
 
         try:
@@ -34,6 +35,9 @@ def export_notebook(args: argparse.Namespace) -> int:
         except CellExecutionError as exc:
             print(f"error: {source} failed while executing:\n{exc}", file=sys.stderr)
             return 1
+        except NoSuchKernel as exc:
+            print(f"error: no kernel named {exc.name!r} (jupyter kernelspec list shows them)", file=sys.stderr)
+            return 2
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         page = notebook_html(nb, title=args.title or source.stem, include_input=not args.no_input)

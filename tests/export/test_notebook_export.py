@@ -121,6 +121,7 @@ def test_a_widget_without_saved_state_says_so(tmp_path: Path) -> None:
         "display_data", {"application/vnd.jupyter.widget-view+json": view, "text/plain": "Clicker(value=1)"}
     )
     nb.cells = [nbformat.v4.new_code_cell("clicker", outputs=[output])]
-    page = notebook_html(nb, title="t")
+    with pytest.warns(UserWarning, match="1 widget view\\(s\\) have no saved state"):
+        page = notebook_html(nb, title="t")
     assert "Clicker(value=1)" in page and "holds no saved state for this widget" in page
     assert 'id="awc-view-' not in page
