@@ -49,3 +49,27 @@ class Holder(awc.Widget):
     """
     title: str = ""
     children: list[awc.Widget] = []
+
+
+def plain_anywidget() -> object:
+    """An anywidget.AnyWidget (model module "anywidget" too): the export renders it with the same runtime."""
+    import anywidget
+    import traitlets
+
+    class Plain(anywidget.AnyWidget):  # type: ignore[misc]
+        _esm = """
+        export default {
+          render({ model, el }) {
+            const button = document.createElement("button");
+            button.className = "plain-anywidget";
+            const show = () => { button.textContent = `n=${model.get("n")}`; };
+            button.addEventListener("click", () => { model.set("n", model.get("n") + 1); model.save_changes(); });
+            model.on("change:n", show);
+            show();
+            el.append(button);
+          },
+        };
+        """
+        n = traitlets.Int(3).tag(sync=True)
+
+    return Plain()

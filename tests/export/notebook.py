@@ -50,6 +50,7 @@ def write_notebook(folder: Path) -> Path:
         ),
         nbformat.v4.new_code_cell("clicker.value = 5  # after display: the saved state has the latest value"),
         nbformat.v4.new_code_cell("import ipywidgets\nipywidgets.IntSlider(value=4, description='plain')"),
+        nbformat.v4.new_code_cell("from nb_widgets import plain_anywidget\nplain_anywidget()"),
     ]
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

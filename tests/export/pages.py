@@ -49,6 +49,9 @@ def check_exported_page(browser: Any, path: Path, first: int = 5) -> None:
         assert page.inner_text(".holder-title") == "holder"
         page.locator(".clicker").first.click()  # live: a click changes the widget in the page
         page.wait_for_function(f"document.querySelector('.clicker').textContent === '{first + 1} / 45'")
+        assert page.inner_text(".plain-anywidget") == "n=3"  # anywidget's own AnyWidget renders as well
+        page.click(".plain-anywidget")
+        page.wait_for_function("document.querySelector('.plain-anywidget').textContent === 'n=4'")
         fallback = page.locator(".awc-fallback")
         assert fallback.count() == 1 and fallback.is_visible()
         assert "IntSlider" in fallback.inner_text() and "not an anywidget widget" in fallback.inner_text()

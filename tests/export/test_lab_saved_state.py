@@ -52,7 +52,7 @@ def test_lab_saved_state_exports(browser: Any, tmp_path: Path, state_schema: Any
             context.close()
     document = nbformat.read(notebook, as_version=4).metadata["widgets"][MIME]
     jsonschema.validate(document, state_schema)
-    assert sum(entry["model_module"] == "anywidget" for entry in document["state"].values()) == 3
+    assert sum(entry["model_module"] == "anywidget" for entry in document["state"].values()) == 4
     done = subprocess.run(
         [sys.executable, "-m", "anywidget_core", "export", notebook.name, "--no-execute", "-o", "lab.html"],
         cwd=tmp_path,

@@ -43,7 +43,7 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_export_executes_the_notebook(browser: Any, tmp_path: Path) -> None:
     notebook = write_notebook(tmp_path)
     done = cli(notebook.name, "-o", "page.html", cwd=tmp_path)
-    assert "wrote page.html (8 cell(s)" in done.stderr
+    assert "wrote page.html (9 cell(s)" in done.stderr
     check_exported_page(browser, tmp_path / "page.html")
     assert nbformat.read(notebook, as_version=4).cells[1].outputs == []  # the source notebook is left as it was
 
@@ -107,7 +107,7 @@ def test_control_comm_answer_is_valid_saved_state(browser: Any, tmp_path: Path, 
     document = from_update_states(data["states"], data["buffer_paths"], answer["buffers"])
     jsonschema.validate(document, state_schema)
     names = sorted(entry["model_name"] for entry in document["state"].values())
-    assert names.count("AnyModel") == 3 and "IntSliderModel" in names  # ours, and ipywidgets' merged in
+    assert names.count("AnyModel") == 4 and "IntSliderModel" in names  # ours, anywidget's and ipywidgets' merged
     nb.metadata["widgets"] = {MIME: document}
     nbformat.write(nb, tmp_path / "lab.ipynb")
     cli("lab.ipynb", "--no-execute", "-o", "lab.html", cwd=tmp_path)
