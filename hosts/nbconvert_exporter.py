@@ -31,4 +31,7 @@ class AnywidgetHTMLExporter(Exporter):  # type: ignore[misc]
         nb_copy, resources = super().from_notebook_node(nb, resources, **kw)
         name = (resources.get("metadata") or {}).get("name") or "notebook"
         title = (nb_copy.get("metadata") or {}).get("title") or name
-        return notebook_html(nb_copy, title=str(title), include_input=not self.exclude_input), resources
+        # nbconvert's --no-input sets TemplateExporter.exclude_input: honour it, though this is no TemplateExporter
+        template = self.config.get("TemplateExporter") or {}
+        exclude = self.exclude_input or bool(template.get("exclude_input", False))
+        return notebook_html(nb_copy, title=str(title), include_input=not exclude), resources

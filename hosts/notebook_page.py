@@ -86,7 +86,10 @@ class _Page:
             return f'<div class="awc-cell awc-markdown">{_markdown(source)}</div>'
         if kind != "code":
             return ""  # raw cells are for other converters
-        parts = [f'<pre class="awc-input">{html.escape(source)}</pre>'] if include_input and source else []
+        # nbconvert's TagRemovePreprocessor marks inputs to drop (remove_input_tags) this way
+        transient = (cell.get("metadata") or {}).get("transient") or {}
+        shown = include_input and source and not transient.get("remove_source")
+        parts = [f'<pre class="awc-input">{html.escape(source)}</pre>'] if shown else []
         parts += [self.output(output) for output in cell.get("outputs") or []]
         return f'<div class="awc-cell awc-code">{"".join(parts)}</div>' if parts else ""
 

@@ -77,3 +77,18 @@ def test_cli_unknown_kernel_is_a_usage_error(tmp_path: Path, capsys: Any) -> Non
     assert main(["export", str(tmp_path / "n.ipynb"), "--kernel", "no-such-kernel-here"]) == 2
     assert "no kernel named 'no-such-kernel-here'" in capsys.readouterr().err
     assert not (tmp_path / "n.html").exists()
+
+
+def test_nbconvert_exporter_honours_no_input_and_removed_inputs() -> None:
+    from traitlets.config import Config
+
+    from anywidget_core.hosts.nbconvert_exporter import AnywidgetHTMLExporter
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("shown_source = 1"), nbformat.v4.new_code_cell("x")])
+    assert "shown_source" in AnywidgetHTMLExporter().from_notebook_node(nb)[0]
+    no_input = Config({"TemplateExporter": {"exclude_input": True}})  # what `jupyter nbconvert --no-input` sets
+    assert "shown_source" not in AnywidgetHTMLExporter(config=no_input).from_notebook_node(nb)[0]
+    nb.cells[0].metadata["tags"] = ["remove-input"]
+    removed = Config({"TagRemovePreprocessor": {"enabled": True, "remove_input_tags": ["remove-input"]}})
+    page = AnywidgetHTMLExporter(config=removed).from_notebook_node(nb)[0]
+    assert "shown_source" not in page and '<pre class="awc-input">x</pre>' in page
