@@ -32,6 +32,9 @@ _ORDER = (
     "text/plain",
 )
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# URLs that HTML output makes the browser fetch: src= (scripts, images, frames) and <link href=> (stylesheets);
+# a plain <a href> fetches nothing. A warning only.
+_REMOTE = re.compile(r"""(?:\bsrc|<link\b[^>]*\bhref)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""", re.IGNORECASE)
 
 STYLE = """<style>
   .awc-cell { margin: 0 0 1rem; max-width: 60rem; }
@@ -59,10 +62,10 @@ def notebook_html(nb: Mapping[str, Any], *, title: str, include_input: bool = Tr
             stacklevel=2,
         )
     frames = open_frames(models)
-    online = static.network_sources(frames)
+    online = sorted({*static.network_sources(frames), *page.remote})
     if online:
         warnings.warn(
-            "this page loads widget code from the network and will not render offline: " + ", ".join(online),
+            "this page loads code or content from the network and will not be complete offline: " + ", ".join(online),
             stacklevel=2,
         )
     body = "\n".join(c for c in cells if c)
@@ -77,6 +80,7 @@ class _Page:
         self.models = models
         self.mounts: list[dict[str, str]] = []
         self.unsaved = 0  # widget views the saved state does not hold
+        self.remote: set[str] = set()  # what HTML and SVG outputs load from the network (a library's CDN script)
 
     def cell(self, cell: Mapping[str, Any], include_input: bool) -> str:
         source = _text(cell.get("source"))
@@ -111,10 +115,10 @@ class _Page:
         value = data[mime]
         if mime == VIEW_MIME:
             return self.widget(value, data)
-        if mime == "text/html":
-            return _text(value)
-        if mime == "image/svg+xml":
-            return _text(value)
+        if mime in ("text/html", "image/svg+xml"):
+            markup = _text(value)
+            self.remote.update(_REMOTE.findall(markup))
+            return markup
         if mime.startswith("image/"):
             return f'<img src="data:{mime};base64,{_text(value).strip()}" alt="">'
         if mime == "text/markdown":

@@ -92,3 +92,25 @@ def test_nbconvert_exporter_honours_no_input_and_removed_inputs() -> None:
     removed = Config({"TagRemovePreprocessor": {"enabled": True, "remove_input_tags": ["remove-input"]}})
     page = AnywidgetHTMLExporter(config=removed).from_notebook_node(nb)[0]
     assert "shown_source" not in page and '<pre class="awc-input">x</pre>' in page
+
+
+def test_outputs_streams_errors_and_remote_html() -> None:
+    outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="careful <now>"),
+        nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=["\x1b[31mValueError\x1b[0m: bad"]),
+        nbformat.v4.new_output(
+            "display_data",
+            {
+                "text/html": '<script src="https://cdn.example/lib.js"></script><a href="https://docs.example/">docs</a>'
+                '<link rel="stylesheet" href="//cdn.example/x.css">',
+                "text/plain": "lib",
+            },
+        ),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("run()", outputs=outputs)])
+    with pytest.warns(UserWarning, match="network") as caught:
+        page = notebook_html(nb, title="t")
+    assert '<pre class="awc-stream awc-stderr">careful &lt;now&gt;</pre>' in page
+    assert '<pre class="awc-error">ValueError: bad</pre>' in page  # ANSI colours stripped
+    assert str(caught[0].message).endswith(": //cdn.example/x.css, https://cdn.example/lib.js")  # not the <a> link
+    assert page.startswith("<!doctype html>\n<!-- WARNING: this page is not offline")
