@@ -10,6 +10,7 @@ saying why, never an empty space.
 from __future__ import annotations
 
 import html
+import json
 import re
 import warnings
 from collections.abc import Mapping
@@ -124,8 +125,6 @@ class _Page:
         if mime == "text/markdown":
             return _markdown(_text(value))
         if mime == "application/json":
-            import json
-
             return f"<pre>{html.escape(json.dumps(value, indent=2))}</pre>"
         return f"<pre>{html.escape(_ANSI.sub('', _text(value)))}</pre>"
 
