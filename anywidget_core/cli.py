@@ -16,7 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schemas": ("anywidget_core.schemas_cmd", "write or check the JSON Schemas in schemas/"),
     "conformance": ("anywidget_core.conformance.cli", "run the conformance vectors against host adapters"),
     "serve": ("anywidget_core.commands.serve", "show a file's widgets on a local web page"),
-    "export": ("anywidget_core.commands.export", "write a file's widgets to one self-contained HTML file"),
+    "export": (
+        "anywidget_core.commands.export",
+        "write a file's widgets, or a notebook, to one self-contained HTML file",
+    ),
     "new": ("anywidget_core.commands.new", "create a new widget package, ready to test and publish"),
     "types": ("anywidget_core.commands.types", "write a widget's synced state as TypeScript types (.d.ts)"),
     "port": ("anywidget_core.commands.port", "print the awc.Widget version of an anywidget.AnyWidget class"),

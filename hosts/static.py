@@ -16,6 +16,7 @@ import json
 import os
 import re
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,17 +82,34 @@ def to_html(widgets: Widgets, path: str | os.PathLike[str] | None = None, title:
             stacklevel=2,
         )
     entries = [{"name": name, "model_id": widget.model_id} for name, widget in shown.items()]
-    page = _TEMPLATE.format(
+    page = page_html(frames, entries, title=title, network=online)
+    if path is not None:
+        Path(path).write_text(page, encoding="utf-8")
+    return page
+
+
+def page_html(
+    frames: list[dict[str, Any]],
+    entries: list[dict[str, Any]],
+    *,
+    title: str,
+    network: Sequence[str] = (),
+    body: str = "",
+    head: str = "",
+) -> str:
+    """The page for recorded ``frames``: each entry (``name``, ``model_id``) is rendered in a section of its own,
+    or, when it names a ``mount`` element id, inside that element of ``body`` (HTML placed before the sections;
+    an exported notebook puts its cells there). ``head`` is extra markup for <head> (styles)."""
+    return _TEMPLATE.format(
         title=html.escape(title),
-        network_note=_comment(online),
+        network_note=_comment(list(network)),
+        head=head,
+        body=body,
         widgets=_script_json(entries),
         frames=_script_json(frames),
         runtime=_script_json(RUNTIME.read_text(encoding="utf-8")),
         bootstrap=_BOOTSTRAP,
     )
-    if path is not None:
-        Path(path).write_text(page, encoding="utf-8")
-    return page
 
 
 # What inline code fetches from the network when it runs: JavaScript's static and dynamic imports and re-exports
@@ -151,7 +169,9 @@ const runtime = createRuntime({
 for (const frame of read("awc-frames")) runtime.receive(frame.model_id, frame.data, frame.buffers.map(bytes));
 const widgets = read("awc-widgets");
 const main = document.getElementById("awc-main");
-await Promise.all(widgets.map(({ name, model_id }) => {
+await Promise.all(widgets.map(({ name, model_id, mount }) => {
+  const target = mount && document.getElementById(mount);
+  if (target) return runtime.render(model_id, target).catch((e) => errors.append(`${name}: ${e}`));
   const section = document.createElement("section");
   section.className = "awc-widget";
   section.dataset.modelId = model_id;
@@ -185,9 +205,9 @@ _TEMPLATE = """<!doctype html>
   #awc-errors:empty {{ display: none; }}
   #awc-errors {{ font: 0.8rem ui-monospace, monospace; color: #991b1b; white-space: pre-wrap; }}
 </style>
-</head>
+{head}</head>
 <body>
-<main id="awc-main"></main>
+<main id="awc-main">{body}</main>
 <div id="awc-errors" role="log"></div>
 <script type="application/json" id="awc-widgets">{widgets}</script>
 <script type="application/json" id="awc-frames">{frames}</script>

@@ -1,4 +1,8 @@
-"""``anywidget-core export FILE[:ATTR] -o page.html``: one self-contained HTML file, viewable offline."""
+"""``anywidget-core export FILE[:ATTR] -o page.html``: one self-contained HTML file, viewable offline.
+
+A ``.ipynb`` target is a notebook: it is executed (unless ``--no-execute``, which uses the widget state saved in
+it) and written as one page of its cells' outputs with its widgets live (:mod:`anywidget_core.hosts.notebook_page`).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,25 @@ from .target import load_for_command
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", metavar="FILE[:ATTR]", help="a .py file or module; ATTR names the widget(s)")
+    parser.add_argument(
+        "target", metavar="FILE[:ATTR]", help="a .py file or module (ATTR names the widget(s)), or a .ipynb notebook"
+    )
     parser.add_argument("-o", "--output", default=None, help="HTML file to write (default: FILE's name with .html)")
     parser.add_argument("--title", default=None, help="page title (default: the target)")
+    notebook = parser.add_argument_group("notebooks (.ipynb)")
+    notebook.add_argument(
+        "--no-execute", action="store_true", help="do not run the notebook: use its outputs and saved widget state"
+    )
+    notebook.add_argument("--timeout", type=int, default=600, help="seconds a cell may run (default: 600)")
+    notebook.add_argument("--kernel", default=None, help="kernel name (default: the notebook's)")
+    notebook.add_argument("--no-input", action="store_true", help="leave code cells' source out of the page")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.target.endswith(".ipynb"):
+        from .notebook import export_notebook
+
+        return export_notebook(args)
     from anywidget_core.hosts.static import to_html
 
     widgets = load_for_command(args.target)

@@ -4,13 +4,16 @@ A reloaded page opens this comm and sends ``request_states``; the kernel answers
 holding every model's class and full state (protocol 1.0 of the control comm, as ipywidgets implements it).
 Without it Lab falls back to a per-model ``request_state`` whose answer the widget protocol defines as fields
 only, which cannot name the model class, so restored views fail. If ipywidgets has registered its own handler,
-it is kept and its answer is merged with ours, so both kinds of widget come back.
+it is kept and its answer is merged with ours, so both kinds of widget come back. ipywidgets registers its handler
+when imported, replacing ours if that import comes after our first widget: the registration is checked again at
+every cell end, so JupyterLab's restore (and a state saved after it) keeps our widgets.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from typing import Any
 
 from anywidget_core.widget import Widget
@@ -41,9 +44,14 @@ class _Captured:
         pass
 
 
+_watched: set[int] = set()  # IPython shells whose cell ends re-check the registration
+
+
 def ensure_registered(key: object) -> None:
     """Register the control target with the kernel's comm manager (again, if something replaced ours)."""
     import comm
+
+    _recheck_after_cells(key)
 
     manager = comm.get_comm_manager()
     targets = getattr(manager, "targets", None)
@@ -58,6 +66,22 @@ def ensure_registered(key: object) -> None:
 
     opened._anywidget_core = True  # type: ignore[attr-defined]
     manager.register_target(TARGET, opened)
+
+
+def _recheck_after_cells(key: object) -> None:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    if shell is None or id(shell) in _watched:
+        return
+    _watched.add(id(shell))
+
+    def recheck() -> None:
+        try:
+            ensure_registered(key)
+        except Exception:  # never break the user's cell
+            log.exception("anywidget_core: failed to re-register the control comm target")
+
+    shell.events.register("post_execute", recheck)
 
 
 def _opened(control: Any, msg: dict[str, Any], key: object, previous: Any) -> None:
