@@ -21,6 +21,7 @@ from anywidget_core.errors import ErrorCode
 from anywidget_core.link import Link
 from anywidget_core.messages import Error, Frame, to_frame
 
+from ..modules import ModuleTable
 from .ordering import InOrder
 
 log = logging.getLogger("anywidget_core.panel")
@@ -39,6 +40,7 @@ class Channel:
         self.links: dict[str, Link] = {}
         self.tuned = False  # the view's transport has been set up for small interactive messages (view.py)
         self._in_order: InOrder[Envelope] = InOrder(self._dispatch)
+        self.modules = ModuleTable()  # widget code this view's runtime has been sent (SPEC §8.4)
 
     # ------------------------------------------------------------------ inbound (any of the server's threads)
 
@@ -76,6 +78,7 @@ class Channel:
     def start(self) -> None:
         """(Re)open the widget for this view: a re-rendered view starts from Python's current state."""
         self.close_links()
+        self.modules.reset()  # each ready comes from a new runtime, which has no modules yet
         self._show(self.widget)
         self.emit({"model_id": None, "data": {"method": "display", "model_id": self.widget.model_id}, "buffers": []})
 
@@ -94,6 +97,16 @@ class Channel:
             if not link.closed:  # a model the front end already closed has nothing left to close
                 link.receive({"method": "close"})
 
+    def send_model(self, model_id: str, data: dict[str, Any], buffers: list[memoryview]) -> None:
+        """A model's envelope, its widget code by reference after any module this view still needs."""
+
+        def emit(data: Any, modules: list[dict[str, Any]]) -> None:
+            for module in modules:
+                self.emit({"model_id": None, "data": module, "buffers": []})
+            self.emit({"model_id": model_id, "data": data, "buffers": buffers})
+
+        self.modules.send(data, emit)
+
     def send_error(self, message: str, code: ErrorCode = ErrorCode.MALFORMED, rejected: str | None = None) -> None:
         frame = to_frame(Error(code=code, message=message, rejected=rejected))
         self.emit({"model_id": None, "data": frame.data, "buffers": []})
@@ -109,7 +122,7 @@ class ViewTransport:
         self.model_id = model_id
 
     def send(self, data: dict[str, Any], buffers: list[memoryview]) -> None:
-        self.channel.emit({"model_id": self.model_id, "data": data, "buffers": buffers})
+        self.channel.send_model(self.model_id, data, buffers)
 
     def close(self) -> None:
         self.channel.links.pop(self.model_id, None)

@@ -46,6 +46,8 @@ export function render({ model, el, view }) {
     const { model_id: modelId, data } = envelope;
     if (modelId !== null && modelId !== undefined) {
       runtime.receive(modelId, data, Array.isArray(envelope.buffers) ? envelope.buffers : []);
+    } else if (data?.method === "module") {
+      runtime.receive(null, data, []); // widget code its models refer to (SPEC §8.4)
     } else if (data?.method === "display" && typeof data.model_id === "string") {
       removeView?.();
       runtime

@@ -27,7 +27,7 @@ from panel.models.esm import DataEvent, ESMEvent
 
 from anywidget_core import Widget
 
-from ..static import snapshot
+from ..static import share_modules, snapshot
 from ._bokeh_private import send_without_delay
 from .channel import Channel, Envelope
 
@@ -170,7 +170,7 @@ def offline_frames(widget: Widget) -> list[Envelope]:
     display, then ``display``), recorded the way the static export records it."""
     _, frames = snapshot(widget)
     display = {"method": "display", "model_id": widget.model_id}
-    return [*frames, {"model_id": None, "data": display, "buffers": []}]
+    return [*share_modules(frames), {"model_id": None, "data": display, "buffers": []}]
 
 
 def _bokeh_bytes(buffer: memoryview) -> Any:

@@ -10,6 +10,7 @@ from typing import Any
 from anywidget_core import Widget
 from anywidget_core.host import Host, Probe, Received
 
+from ..modules import ModuleResolver
 from .framing import decode_frame, encode_frame
 from .server import StandaloneServer
 
@@ -33,6 +34,7 @@ class SocketProbe(Probe):
         self.socket = connect(server.socket_url(widget.model_id), max_size=None, open_timeout=10).__enter__()
         self._pings = itertools.count(1)
         self._inbox: list[Received] = []
+        self.modules = ModuleResolver()  # widget code comes once per socket, by reference (SPEC §8.3)
         weakref.finalize(self, self.socket.close)  # a forgotten probe does not keep its socket (and links) open
 
     def deliver(self, data: Any, buffers: Sequence[bytes] = ()) -> None:
@@ -53,6 +55,9 @@ class SocketProbe(Probe):
                 if data.get("id") == token:
                     return
                 continue
+            if self.modules.take(model_id, data):
+                continue
+            data = self.modules.resolve(data)
             self._inbox.append(Received(model_id or "", data, [bytes(b) for b in buffers]))
 
     def disconnect(self) -> None:
