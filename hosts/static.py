@@ -20,8 +20,8 @@ import json
 import os
 import re
 import warnings
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import anywidget_core
