@@ -1,10 +1,11 @@
 """Workload 9: the size of an exported static page (bytes, smaller is better; no timing).
 
 anywidget-core's ``to_html`` against anywidget's nearest equivalent, ipywidgets' ``embed_minimal_html`` of the
-same widgets (same ``_esm``, a ``traitlets.Bytes`` trait). That anchor is only roughly fair: its page loads
-``@jupyter-widgets/html-manager`` from a CDN (so it does not render offline, and the size below excludes that
-script), while anywidget-core's page carries its ~40 KB runtime. The notes also give anywidget-core's previous
-format (code inline in every ``open``, buffers plain base64), computed from the same export.
+same widgets (same ``_esm``, a ``traitlets.Bytes`` trait), with ``drop_defaults=False``: by default it leaves a
+class-default ``_esm`` out, and anywidget's front end then has no code to run. That anchor is only roughly
+fair: its page loads ``@jupyter-widgets/html-manager`` from a CDN (so it does not render offline, and the size
+below excludes that script), while anywidget-core's page carries its ~43 KB runtime. The notes also give
+anywidget-core's previous format (code inline in every ``open``, buffers plain base64), from the same export.
 
 - 9a: 50 instances of one class whose ``_esm`` is ~20 KB;
 - 9b: one widget holding 10 MiB of zeros;
@@ -30,8 +31,11 @@ from .harness import Counts, Row
 
 MIB = 1 << 20
 INSTANCES = 50
-BIG_ESM = "".join(f"const pad{i} = {json.dumps('x' * 180)};\n" for i in range(100)) + (
-    "export default { render({ model, el }) { el.textContent = String(model.get('value')); } };\n"
+MARKER = "static-size-module-marker"
+BIG_ESM = (
+    f"// {MARKER}\n"
+    + "".join(f"const pad{i} = {json.dumps('x' * 180)};\n" for i in range(100))
+    + ("export default { render({ model, el }) { el.textContent = String(model.get('value')); } };\n")
 )
 
 
@@ -70,7 +74,8 @@ def aw_size(widgets: list[Any]) -> int:
     out = io.StringIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        embed_minimal_html(out, views=widgets, title="anywidget", state=None)
+        # drop_defaults=False: by default the embed leaves out a class-default `_esm`, and the page has no code
+        embed_minimal_html(out, views=widgets, title="anywidget", state=None, drop_defaults=False)
     return len(out.getvalue().encode())
 
 
@@ -96,7 +101,7 @@ def run(counts: Counts) -> list[Row]:
             now, before = core_sizes(core)
             row = Row(key, title, float(now), float(aw_size(aw)), unit="B", goal=goal)
             if data is None:
-                row.met = to_html(core).count(BIG_ESM) == 1
+                row.met = to_html(core).count(MARKER) == 1
             else:
                 row.met = now < (limit or 0)
             row.notes.append(f"anywidget-core's previous format (code in every open, plain base64): {before:,} B")
