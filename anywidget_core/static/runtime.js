@@ -692,14 +692,17 @@ async function runCleanup(fn, report) {
 }
 
 class Runtime {
-  constructor({ send, onError, openTimeout = OPEN_TIMEOUT_MS } = {}) {
+  constructor({ send, onError, openTimeout = OPEN_TIMEOUT_MS, modules } = {}) {
     if (typeof send !== "function") throw new TypeError("createRuntime needs a send(modelId, data, buffers) function");
     this.send = send;
     this.onError = onError;
     this.openTimeout = openTimeout;
     this.models = new Map();
     this.waiters = new Map(); // model id -> Set of resolve callbacks waiting for its open
-    this.modules = new Map(); // module id -> text (shared modules)
+    // module id -> text (shared modules); a host whose front end spans several runtimes (Panel: one per view,
+    // one page) passes one Map to all of them, and it outlives each
+    this.ownModules = !(modules instanceof Map);
+    this.modules = this.ownModules ? new Map() : modules;
     this.imports = new Map(); // _esm text -> promise of its imported module (shared modules)
   }
 
@@ -1014,7 +1017,7 @@ class Runtime {
     for (const record of [...this.models.values()]) this.destroy(record);
     for (const waiters of this.waiters.values()) waiters.clear();
     this.waiters.clear();
-    this.modules.clear();
+    if (this.ownModules) this.modules.clear();
     this.imports.clear();
   }
 
@@ -1028,8 +1031,8 @@ class Runtime {
 }
 
 /** A runtime over one transport. See the module comment; the public surface is receive/render/model/close/dispose. */
-export function createRuntime({ send, onError, openTimeout } = {}) {
-  const runtime = new Runtime({ send, onError, openTimeout });
+export function createRuntime({ send, onError, openTimeout, modules } = {}) {
+  const runtime = new Runtime({ send, onError, openTimeout, modules });
   return {
     receive: (modelId, data, buffers) => runtime.receive(modelId, data, buffers),
     render: (modelId, el) => runtime.render(modelId, el),

@@ -9,6 +9,10 @@
 // model to `display`.
 
 const PANEL_VIEWS = new WeakMap(); // Panel view -> disposer of the runtime it runs
+// The page is one front end for widget code (SPEC §8.4): every view's runtime shares its module texts, and each
+// `ready` names the page, so Python sends a module once per page and document, whichever view needs it first.
+// On globalThis: Panel may evaluate this module more than once in a page (its dev mode skips its module cache).
+const PANEL_PAGE = (globalThis.__anywidgetCorePanelPage ??= { id: uuid(), modules: new Map() });
 const PANEL_RENDERS = new WeakMap(); // Panel view -> how many times it was rendered (the envelopes' `gen`)
 
 /** Bokeh serializes ArrayBuffers (and typed arrays) but not DataViews: hand it only the bytes. */
@@ -37,7 +41,7 @@ export function render({ model, el, view }) {
   let seq = 0;
   const post = (modelId, data, buffers) =>
     model.send_msg({ model_id: modelId, data, buffers: Array.from(buffers ?? [], panelBuffer), gen, seq: seq++ });
-  const runtime = createRuntime({ send: post });
+  const runtime = createRuntime({ send: post, modules: PANEL_PAGE.modules });
   let removeView = null;
   let disposed = false;
 
@@ -80,5 +84,5 @@ export function render({ model, el, view }) {
       console.error("[anywidget] Panel: a saved message could not be replayed:", e);
     }
   }
-  post(null, { method: "ready" }, []);
+  post(null, { method: "ready", page: PANEL_PAGE.id }, []);
 }

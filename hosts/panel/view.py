@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import threading
+import weakref
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from panel.models.esm import DataEvent, ESMEvent
 
 from anywidget_core import Widget
 
+from ..modules import ModuleTable
 from ..static import share_modules, snapshot
 from ._bokeh_private import send_without_delay
 from .channel import Channel, Envelope
@@ -59,8 +61,6 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
         super().__init__(**params)  # type: ignore[no-untyped-call]
         self.widget = widget
         self._channels: dict[str, Channel] = {}  # root ref -> the links of that view
-        self._outboxes: dict[str, collections.deque[Envelope]] = {}
-        self._outbox_lock = threading.Lock()
 
     def __repr__(self, depth: int = 0) -> str:
         return f"AnywidgetView({self.widget!r})"
@@ -75,16 +75,16 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
         previous = self._channels.get(ref)
         if previous is not None:  # a new model for the same root replaces the old view, and its front end
             previous.close_links()
-        self._channels[ref] = Channel(self.widget, lambda envelope: self._emit(ref, envelope))
+        self._channels[ref] = Channel(
+            self.widget, lambda envelope: self._emit(ref, envelope), lambda page: _page_modules(doc, page)
+        )
         if _offline(doc, comm):
             model.data.offline_frames = offline_frames(self.widget)  # type: ignore[attr-defined]
         return model
 
     def _cleanup(self, root: Model | None = None) -> None:
         if root is not None:
-            channel = self._channels.pop(root.ref["id"], None)
-            with self._outbox_lock:
-                self._outboxes.pop(root.ref["id"], None)
+            channel = self._channels.pop(root.ref["id"], None)  # its queued envelopes find no view and go
             if channel is not None:
                 channel.close_links()
         super()._cleanup(root)
@@ -123,30 +123,21 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
             # A notebook comm or a bare document: Panel sends these at once, from the caller's thread.
             self._send(entry[0], doc, comm, root, [envelope])
             return
-        # A server session: the document belongs to the server's loop. One queue per view, flushed on the
-        # loop's next tick, keeps the widget's messages in the order they were sent from any thread.
-        with self._outbox_lock:
-            outbox = self._outboxes.get(ref)
+        # A server session: the document belongs to the server's loop. One queue per document, flushed on the
+        # loop's next tick, keeps the messages to all its views in the order they were sent from any thread: a
+        # module sent to one view comes before the open of another view that refers to it (SPEC §8.4).
+        with _OUTBOX_LOCK:
+            outbox = _OUTBOXES.get(doc)
             if outbox is None:
-                outbox = self._outboxes[ref] = collections.deque()
-            outbox.append(envelope)
+                outbox = _OUTBOXES[doc] = collections.deque()
+            outbox.append((self, ref, envelope))
             first = len(outbox) == 1
         if first:
             try:
-                doc.add_next_tick_callback(lambda: self._flush(ref))
+                doc.add_next_tick_callback(lambda: _flush(doc))
             except Exception:  # the session ended meanwhile: nobody to send to, and a set in Python must not fail
-                with self._outbox_lock:
-                    self._outboxes.pop(ref, None)
-
-    def _flush(self, ref: str) -> None:
-        with self._outbox_lock:
-            outbox = self._outboxes.get(ref)
-            envelopes = list(outbox) if outbox else []
-            if outbox:
-                outbox.clear()
-        view, entry = state._views.get(ref), self._models.get(ref)
-        if envelopes and view is not None and entry is not None:
-            self._send(entry[0], view[2], view[3], view[1], envelopes)
+                with _OUTBOX_LOCK:
+                    _OUTBOXES.pop(doc, None)
 
     @staticmethod
     def _send(model: Model, doc: Document, comm: Comm | None, root: Model, envelopes: list[Envelope]) -> None:
@@ -156,6 +147,39 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
             from panel.io.notebook import push
 
             push(doc, comm)
+
+
+# Server sessions: per document, the envelopes waiting for the loop's next tick, and per document and page the
+# widget code that page's views have been sent. Weak: a document that ends takes its entries with it.
+_OUTBOXES: weakref.WeakKeyDictionary[Document, collections.deque[tuple[AnywidgetView, str, Envelope]]] = (
+    weakref.WeakKeyDictionary()
+)
+_OUTBOX_LOCK = threading.Lock()
+_PAGES: weakref.WeakKeyDictionary[Document, dict[str, ModuleTable]] = weakref.WeakKeyDictionary()
+_PAGES_LOCK = threading.Lock()
+
+
+def _flush(doc: Document) -> None:
+    with _OUTBOX_LOCK:
+        outbox = _OUTBOXES.get(doc)
+        items = list(outbox) if outbox else []
+        if outbox:
+            outbox.clear()
+    for component, ref, envelope in items:
+        view, entry = state._views.get(ref), component._models.get(ref)
+        if view is not None and entry is not None:
+            component._send(entry[0], view[2], view[3], view[1], [envelope])
+
+
+def _page_modules(doc: Document, page: str) -> ModuleTable:
+    """The widget code sent to one page's views of ``doc`` (they share one module registry in the browser).
+    A page is named by its views; a reloaded page has a new name, so it gets everything again."""
+    with _PAGES_LOCK:
+        pages = _PAGES.setdefault(doc, {})
+        table = pages.get(page)
+        if table is None:
+            table = pages[page] = ModuleTable()
+        return table
 
 
 def _offline(doc: Document, comm: Comm | None) -> bool:

@@ -214,3 +214,96 @@ def test_panel_view_gets_each_module_once_per_ready() -> None:
     probe._send({"model_id": None, "data": {"method": "ready"}, "buffers": []})  # a re-rendered view: new runtime
     probe.take()
     assert probe.modules.received == 6
+
+
+PANEL_VIEWS = 10
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def panel_page() -> Iterator[str]:
+    """A Panel server whose page shows PANEL_VIEWS components of one widget class (one view each)."""
+    import time
+    import urllib.request
+
+    import panel as pn
+    from panel.io.state import state
+
+    port = _free_port()
+    server = pn.serve(
+        {"many": lambda: pn.Column(*(pn.panel(Once(count=i)) for i in range(PANEL_VIEWS)))},
+        port=port,
+        address="127.0.0.1",
+        websocket_origin=f"127.0.0.1:{port}",
+        threaded=True,
+        show=False,
+    )
+    url = f"http://127.0.0.1:{port}/many"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    yield url
+    server.stop()
+    server.join(timeout=10)
+    state.reset()
+
+
+def open_panel(context: Any, url: str) -> tuple[Any, list[int]]:
+    page = context.new_page()
+    seen = [0]
+
+    def on_socket(ws: Any) -> None:
+        def frame(payload: Any) -> None:
+            text = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+            seen[0] += len(re.findall(re.escape(MARKER) + r"(?!-css)", text))
+
+        ws.on("framereceived", frame)
+
+    page.on("websocket", on_socket)
+    page.goto(url)
+    page.wait_for_function(f"globalThis.__initialized === {PANEL_VIEWS}", timeout=30_000)
+    return page, seen
+
+
+def _panel_buttons(page: Any) -> list[str]:
+    # Panel renders each view in a shadow root: collect the buttons through every open shadow root
+    return page.evaluate(
+        """() => {
+          const out = [];
+          const walk = (root) => {
+            for (const el of root.querySelectorAll("*")) {
+              if (el.classList.contains("once-button")) out.push(el.textContent);
+              if (el.shadowRoot) walk(el.shadowRoot);
+            }
+          };
+          walk(document);
+          return out;
+        }"""
+    )
+
+
+def test_panel_page_of_many_components_receives_the_module_once(browser: Any, panel_page: str) -> None:
+    context = browser.new_context()
+    try:
+        page, seen = open_panel(context, panel_page)
+        assert sorted(_panel_buttons(page), key=int) == [str(i) for i in range(PANEL_VIEWS)]
+        assert seen == [1]  # one module message for the page, though each component is a view of its own
+        page.reload()  # a reloaded page is a new front end: it gets the module again
+        page.wait_for_function(f"globalThis.__initialized === {PANEL_VIEWS}", timeout=30_000)
+        assert sorted(_panel_buttons(page), key=int) == [str(i) for i in range(PANEL_VIEWS)]
+        assert seen == [2]
+    finally:
+        context.close()
