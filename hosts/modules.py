@@ -4,7 +4,8 @@ A page showing 50 widgets of one class would otherwise carry 50 copies of its ``
 ``open``. These hosts instead send each distinct text once per front end, as the connection-level message
 ``{"method": "module", "id": <sha256 hex of its UTF-8>, "text": ...}`` (model id null), before the first message
 that needs it, and put ``{"$module": id}`` where the text was. A new text (hot reload) has a new id, so it is
-sent like any other. The Jupyter and marimo wires are untouched: anywidget's front end needs the text itself.
+sent like any other. A front end is a standalone socket, a static page, or a browser page of a Panel document.
+The Jupyter and marimo wires are untouched: anywidget's front end needs the text itself.
 """
 
 from __future__ import annotations

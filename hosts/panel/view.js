@@ -6,7 +6,7 @@
 // `buffers` its binary parts as ArrayBuffers, which Bokeh carries as bytes both ways; the view's envelopes also
 // carry `gen` (its render) and `seq` (the message's number in that render). model_id null is about
 // the connection itself: the view says `ready`, Python opens the widget (children first) and says which
-// model to `display`.
+// model to `display`; widget code comes as `module` envelopes, once per page (SPEC §8.3-8.4).
 
 const PANEL_VIEWS = new WeakMap(); // Panel view -> disposer of the runtime it runs
 // The page is one front end for widget code (SPEC §8.4): every view's runtime shares its module texts, and each

@@ -7,8 +7,11 @@ the other), and the browser runs the same runtime as the standalone page. So the
 and the widget's field names never meet Panel's parameters (``width``, ``name``, ``visible`` stay the widget's).
 
 Each Bokeh root (a browser session, a notebook output) is a front end of its own: it gets a :class:`Channel` with
-its own links when its view says ``ready``, and loses them when Panel cleans the root up. A document nothing
-will answer (``.save()``, embed) carries what the view would have been sent instead (``offline_frames``).
+its own links when its view says ``ready``, and loses them when Panel cleans the root up. Widget code is the
+exception: the views of one browser page share it, so each distinct ``_esm``/``_css`` goes once per document and
+page (``ready`` names the page), and a document's envelopes share one queue so that module comes first. A
+document nothing will answer (``.save()``, embed) carries what the view would have been sent instead
+(``offline_frames``).
 """
 
 from __future__ import annotations
