@@ -692,18 +692,18 @@ async function runCleanup(fn, report) {
 }
 
 class Runtime {
-  constructor({ send, onError, openTimeout = OPEN_TIMEOUT_MS, modules } = {}) {
+  constructor({ send, onError, openTimeout = OPEN_TIMEOUT_MS, shared } = {}) {
     if (typeof send !== "function") throw new TypeError("createRuntime needs a send(modelId, data, buffers) function");
     this.send = send;
     this.onError = onError;
     this.openTimeout = openTimeout;
     this.models = new Map();
     this.waiters = new Map(); // model id -> Set of resolve callbacks waiting for its open
-    // module id -> text (shared modules); a host whose front end spans several runtimes (Panel: one per view,
-    // one page) passes one Map to all of them, and it outlives each
-    this.ownModules = !(modules instanceof Map);
-    this.modules = this.ownModules ? new Map() : modules;
-    this.imports = new Map(); // _esm text -> promise of its imported module (shared modules)
+    // Shared modules: module id -> text, and _esm text -> promise of its import. A host whose front end spans
+    // several runtimes (Panel: one per view, one page) passes the same {modules, imports} to all; it outlives each.
+    const valid = shared?.modules instanceof Map && shared?.imports instanceof Map;
+    this.ownShared = !valid;
+    this.shared = valid ? shared : { modules: new Map(), imports: new Map() };
   }
 
   // ------------------------------------------------------------------ errors and sending
@@ -743,14 +743,14 @@ class Runtime {
   receive(modelId, data, buffers = []) {
     try {
       if (modelId === null && isPlainObject(data) && data.method === "module") {
-        defineModule(this.modules, data); // about the connection, not a model (shared modules)
+        defineModule(this.shared.modules, data); // about the connection, not a model (shared modules)
         return;
       }
       if (typeof modelId !== "string") throw new ProtocolProblem("malformed", "model id must be a string");
       if (!isPlainObject(data) || typeof data.method !== "string") {
         throw new ProtocolProblem("malformed", 'a message must be an object with a string "method"');
       }
-      resolveModuleRefs(this.modules, data.state);
+      resolveModuleRefs(this.shared.modules, data.state);
       let views;
       try {
         views = Array.from(buffers ?? [], toOwnDataView); // fields, nested values, custom messages alike
@@ -821,7 +821,7 @@ class Runtime {
       gen.experimental = { invoke: (name, msg, options) => record.invoke(name, msg, options) };
       record.gen = gen;
       try {
-        gen.def = await resolveWidget(await importShared(this.imports, record.state.get("_esm")));
+        gen.def = await resolveWidget(await importShared(this.shared.imports, record.state.get("_esm")));
       } catch (e) {
         gen.error = `failed to load the widget module: ${errorText(e)}`;
         this.report(record.id, "widget", "esm_load", gen.error);
@@ -1017,8 +1017,10 @@ class Runtime {
     for (const record of [...this.models.values()]) this.destroy(record);
     for (const waiters of this.waiters.values()) waiters.clear();
     this.waiters.clear();
-    if (this.ownModules) this.modules.clear();
-    this.imports.clear();
+    if (this.ownShared) {
+      this.shared.modules.clear();
+      this.shared.imports.clear();
+    }
   }
 
   /** Front-end close: tell Python, then destroy the model here. */
@@ -1031,8 +1033,8 @@ class Runtime {
 }
 
 /** A runtime over one transport. See the module comment; the public surface is receive/render/model/close/dispose. */
-export function createRuntime({ send, onError, openTimeout, modules } = {}) {
-  const runtime = new Runtime({ send, onError, openTimeout, modules });
+export function createRuntime({ send, onError, openTimeout, shared } = {}) {
+  const runtime = new Runtime({ send, onError, openTimeout, shared });
   return {
     receive: (modelId, data, buffers) => runtime.receive(modelId, data, buffers),
     render: (modelId, el) => runtime.render(modelId, el),

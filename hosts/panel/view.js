@@ -9,10 +9,14 @@
 // model to `display`; widget code comes as `module` envelopes, once per page (SPEC §8.3-8.4).
 
 const PANEL_VIEWS = new WeakMap(); // Panel view -> disposer of the runtime it runs
-// The page is one front end for widget code (SPEC §8.4): every view's runtime shares its module texts, and each
-// `ready` names the page, so Python sends a module once per page and document, whichever view needs it first.
-// On globalThis: Panel may evaluate this module more than once in a page (its dev mode skips its module cache).
-const PANEL_PAGE = (globalThis.__anywidgetCorePanelPage ??= { id: uuid(), modules: new Map() });
+// The page is one front end for widget code (SPEC §8.4): every view's runtime shares its module texts and their
+// imports, and each `ready` names the page, so Python sends a module once per page and document, whichever view
+// needs it first. On globalThis: Panel may evaluate this module more than once in a page (its dev mode skips its
+// module cache).
+const PANEL_PAGE = (globalThis.__anywidgetCorePanelPage ??= {
+  id: uuid(),
+  shared: { modules: new Map(), imports: new Map() },
+});
 const PANEL_RENDERS = new WeakMap(); // Panel view -> how many times it was rendered (the envelopes' `gen`)
 
 /** Bokeh serializes ArrayBuffers (and typed arrays) but not DataViews: hand it only the bytes. */
@@ -41,7 +45,7 @@ export function render({ model, el, view }) {
   let seq = 0;
   const post = (modelId, data, buffers) =>
     model.send_msg({ model_id: modelId, data, buffers: Array.from(buffers ?? [], panelBuffer), gen, seq: seq++ });
-  const runtime = createRuntime({ send: post, modules: PANEL_PAGE.modules });
+  const runtime = createRuntime({ send: post, shared: PANEL_PAGE.shared });
   let removeView = null;
   let disposed = false;
 

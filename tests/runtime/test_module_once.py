@@ -301,6 +301,7 @@ def test_panel_page_of_many_components_receives_the_module_once(browser: Any, pa
         page, seen = open_panel(context, panel_page)
         assert sorted(_panel_buttons(page), key=int) == [str(i) for i in range(PANEL_VIEWS)]
         assert seen == [1]  # one module message for the page, though each component is a view of its own
+        assert page.evaluate("globalThis.__evaluated") == 1  # and one import, shared by the views' runtimes
         page.reload()  # a reloaded page is a new front end: it gets the module again
         page.wait_for_function(f"globalThis.__initialized === {PANEL_VIEWS}", timeout=30_000)
         assert sorted(_panel_buttons(page), key=int) == [str(i) for i in range(PANEL_VIEWS)]
