@@ -67,10 +67,11 @@ class Row:
 
     @property
     def ratio(self) -> float | None:
-        """How many times better anywidget-core is (time: anywidget/core; rate: core/anywidget)."""
+        """How many times better anywidget-core is (time, size: anywidget/core; rate: core/anywidget)."""
         if self.anywidget is None or self.core <= 0 or self.anywidget <= 0:
             return None
-        return self.anywidget / self.core if self.unit == "s" else self.core / self.anywidget
+        smaller_is_better = self.unit in ("s", "B")  # times and sizes; rates are the other way round
+        return self.anywidget / self.core if smaller_is_better else self.core / self.anywidget
 
 
 def fmt_value(value: float | None, unit: str) -> str:
@@ -81,6 +82,11 @@ def fmt_value(value: float | None, unit: str) -> str:
             if value >= scale:
                 return f"{value / scale:.3g} {suffix}"
         return f"{value * 1e9:.3g} ns"
+    if unit == "B":  # sizes (workload 9)
+        for scale, suffix in ((1 << 20, "MiB"), (1 << 10, "KiB")):
+            if value >= scale:
+                return f"{value / scale:.3g} {suffix}"
+        return f"{value:.0f} B"
     if unit == "/s":
         return f"{value / 1e3:.3g}k/s" if value >= 1e3 else f"{value:.3g}/s"
     return f"{value:.3g} {unit}"

@@ -1,22 +1,26 @@
 """Static HTML: one self-contained file that renders widgets with no server and no network.
 
 The file holds the frames a front end would receive on display (each widget's ``open`` with its full state,
-``_esm`` and ``_css``, children first; custom messages sent before display follow), buffers as base64, and the
-shared runtime.js, imported from a Blob URL. Interaction works inside the page; what the page sends goes
-nowhere. An ``_esm``/``_css`` given as an http(s) URL still needs the network, and so does inline code that
-imports from one (``import ... from "https://..."``, ``import("https://...")``, CSS ``@import``): a warning
-lists those URLs, in Python and in an HTML comment.
+children first; custom messages sent before display follow) and the shared runtime.js, imported from a Blob
+URL. Each distinct ``_esm``/``_css`` text is in the file once, as a ``module`` frame that the ``open``s refer to
+(SPEC §8.5), so 50 instances of a class do not carry 50 copies of its code. Buffers are base64, gzip-compressed
+first where that makes them smaller; the page decompresses them (``DecompressionStream``) before replaying any
+frame, so widgets see the exact bytes from their first ``initialize``. Interaction works inside the page; what
+the page sends goes nowhere. An ``_esm``/``_css`` given as an http(s) URL still needs the network, and so does
+inline code that imports from one (``import ... from "https://..."``, ``import("https://...")``, CSS
+``@import``): a warning lists those URLs, in Python and in an HTML comment.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import html
 import json
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,26 +31,49 @@ from anywidget_core.hosts.standalone.naming import Widgets, named
 from anywidget_core.link import Link
 from anywidget_core.messages import Frame
 
+from .modules import ModuleTable
+
 RUNTIME = Path(anywidget_core.__path__[0]) / "static" / "runtime.js"
+
+
+Encode = Callable[[memoryview], Any]
+
+
+def base64_text(buffer: memoryview) -> str:
+    return base64.b64encode(buffer).decode("ascii")
+
+
+# gzip: every browser with DecompressionStream has it (deflate-raw came later). A level-6 pass over random
+# data costs ~0.3 s per 10 MiB and is then thrown away; zeros shrink ~1000x.
+GZIP_LEVEL = 6
+
+
+def packed(buffer: memoryview) -> str | dict[str, str]:
+    """A buffer for the page: ``{"gzip": base64}`` when compressing makes it smaller, else plain base64 text."""
+    squeezed = gzip.compress(buffer, compresslevel=GZIP_LEVEL, mtime=0)  # mtime 0: the same bytes every export
+    if len(squeezed) < buffer.nbytes:
+        return {"gzip": base64.b64encode(squeezed).decode("ascii")}
+    return base64_text(buffer)
 
 
 class _Recorder:
     """A transport that keeps what it is sent, for the page to replay."""
 
-    def __init__(self, model_id: str, frames: list[dict[str, Any]]) -> None:
+    def __init__(self, model_id: str, frames: list[dict[str, Any]], encode: Encode) -> None:
         self.model_id = model_id
         self.frames = frames
+        self.encode = encode
 
     def send(self, data: dict[str, Any], buffers: list[memoryview]) -> None:
-        encoded = [base64.b64encode(b).decode("ascii") for b in buffers]
-        self.frames.append({"model_id": self.model_id, "data": data, "buffers": encoded})
+        self.frames.append({"model_id": self.model_id, "data": data, "buffers": [self.encode(b) for b in buffers]})
 
     def close(self) -> None:
         pass  # nothing follows the snapshot
 
 
-def snapshot(widgets: Widgets) -> tuple[dict[str, Widget], list[dict[str, Any]]]:
-    """The widgets by name and the frames a new front end would receive for them, buffers base64."""
+def snapshot(widgets: Widgets, encode: Encode = base64_text) -> tuple[dict[str, Widget], list[dict[str, Any]]]:
+    """The widgets by name and the frames a new front end would receive for them, each buffer ``encode``d
+    (base64 text by default), code inline."""
     shown = named(widgets)
     frames: list[dict[str, Any]] = []
     links: dict[int, Link] = {}
@@ -54,7 +81,7 @@ def snapshot(widgets: Widgets) -> tuple[dict[str, Widget], list[dict[str, Any]]]
 
     def show(widget: Widget) -> None:
         def open_transport(frame: Frame) -> _Recorder:
-            recorder = _Recorder(widget.model_id, frames)
+            recorder = _Recorder(widget.model_id, frames, encode)
             recorder.send({"method": "open", **frame.data}, frame.buffers)
             return recorder
 
@@ -69,12 +96,27 @@ def snapshot(widgets: Widgets) -> tuple[dict[str, Widget], list[dict[str, Any]]]
     return shown, frames
 
 
+def share_modules(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The frames with each distinct ``_esm``/``_css`` text moved into one ``module`` frame (model id null)
+    before the first frame that refers to it (SPEC §8.4, §8.5): what one front end is sent live."""
+    table = ModuleTable()
+    out: list[dict[str, Any]] = []
+    for frame in frames:
+
+        def keep(data: Any, modules: list[dict[str, Any]], frame: dict[str, Any] = frame) -> None:
+            out.extend({"model_id": None, "data": module, "buffers": []} for module in modules)
+            out.append({**frame, "data": data})
+
+        table.send(frame["data"], keep)
+    return out
+
+
 def to_html(widgets: Widgets, path: str | os.PathLike[str] | None = None, title: str = "anywidget-core") -> str:
     """A self-contained HTML page rendering ``widgets`` (a Widget, a list, or a dict name -> Widget).
 
     Written to ``path`` when given; the HTML is returned either way.
     """
-    shown, frames = snapshot(widgets)
+    shown, frames = snapshot(widgets, encode=packed)
     online = network_sources(frames)
     if online:
         warnings.warn(
@@ -106,7 +148,7 @@ def page_html(
         head=head,
         body=body,
         widgets=_script_json(entries),
-        frames=_script_json(frames),
+        frames=_script_json(share_modules(frames)),
         runtime=_script_json(RUNTIME.read_text(encoding="utf-8")),
         bootstrap=_BOOTSTRAP,
     )
@@ -152,7 +194,19 @@ def _script_json(value: Any) -> str:
 # `export`s and names would mix with the bootstrap's.
 _BOOTSTRAP = """
 const read = (id) => JSON.parse(document.getElementById(id).textContent);
-const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer;
+function fromBase64(text) {
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i); // a plain loop: fast for MiBs
+  return out;
+}
+// A buffer is base64 text, or {"gzip": base64} where compressing made it smaller (to_html's packed()).
+async function unpack(buffer) {
+  if (typeof buffer === "string") return fromBase64(buffer).buffer;
+  const stream = new Blob([fromBase64(buffer.gzip)]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Response(stream).arrayBuffer();
+}
 const errors = document.getElementById("awc-errors");
 const runtimeUrl = URL.createObjectURL(new Blob([read("awc-runtime")], { type: "text/javascript" }));
 const { createRuntime } = await import(runtimeUrl);
@@ -166,7 +220,11 @@ const runtime = createRuntime({
     errors.append(line);
   },
 });
-for (const frame of read("awc-frames")) runtime.receive(frame.model_id, frame.data, frame.buffers.map(bytes));
+// Decompression is asynchronous: every buffer is ready before the first frame is replayed, so no widget's
+// initialize or render can run before its bytes are there.
+const frames = read("awc-frames");
+const buffers = await Promise.all(frames.map((frame) => Promise.all(frame.buffers.map(unpack))));
+frames.forEach((frame, i) => runtime.receive(frame.model_id, frame.data, buffers[i]));
 const widgets = read("awc-widgets");
 const main = document.getElementById("awc-main");
 await Promise.all(widgets.map(({ name, model_id, mount }) => {

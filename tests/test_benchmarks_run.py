@@ -15,11 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_ROWS = (
     *("1", "2", "3a", "3b", "4", "5", "6a", "6b", "7a", "7b", "7c"),
     *("8a", "8b", "8c", "8d", "8e", "8f", "8g", "8h"),
+    *("9a", "9b", "9c"),  # static page sizes
 )
 # anywidget has no standalone host and no Panel host of its own, so 8a/8b/8e/8f have no anywidget column.
 CORE_ONLY = ("8a", "8b", "8e", "8f")
 NUMBER = r"\d+(\.\d+)?(e[+-]?\d+)?"
-VALUE = re.compile(rf"^{NUMBER} ?(s|ms|us|ns|k/s|/s)$")
+VALUE = re.compile(rf"^{NUMBER} ?(s|ms|us|ns|k/s|/s|B|KiB|MiB)$")
 
 
 @pytest.mark.kernel

@@ -593,6 +593,49 @@ class ProtocolProblem extends Error {
   }
 }
 
+// ------------------------------------------------------------------------------------------- shared modules
+// Hosts that run this runtime (standalone, static HTML, Panel) send each distinct `_esm`/`_css` text once per
+// front end, as a connection-level message {"method": "module", "id", "text"} (model id null), and put
+// {"$module": id} in the state where the text would be (SPEC §8.3-8.5). A state keeps the text itself, so
+// widgets and change events see what they always saw. A module's import is shared by every model using that
+// text; each model still gets its own initialize and render.
+
+const CODE_KEYS = ["_esm", "_css"];
+const MODULE_ID = /^[0-9a-f]{64}$/; // sha256 of the text's UTF-8, as hex
+
+/** Remember a module text. Definitions are kept for the life of the runtime: any later open may refer to one. */
+function defineModule(modules, data) {
+  if (typeof data.id !== "string" || !MODULE_ID.test(data.id) || typeof data.text !== "string") {
+    throw new ProtocolProblem("malformed", 'a module message needs "id" (64 hex digits) and "text" (a string)');
+  }
+  if (!modules.has(data.id)) modules.set(data.id, data.text);
+}
+
+/** Replace {"$module": id} under `_esm`/`_css` of a state by the defined text, in place. */
+function resolveModuleRefs(modules, state) {
+  if (!isPlainObject(state)) return;
+  for (const key of CODE_KEYS) {
+    const ref = state[key];
+    if (!isPlainObject(ref)) continue;
+    const text = Object.keys(ref).length === 1 && typeof ref.$module === "string" ? modules.get(ref.$module) : undefined;
+    if (text === undefined) {
+      throw new ProtocolProblem("malformed", `${key} refers to a module this front end was not sent`);
+    }
+    state[key] = text;
+  }
+}
+
+/** Import a widget module once per distinct text; a failed import is forgotten so a later load may retry. */
+function importShared(imports, esm) {
+  let pending = imports.get(esm);
+  if (!pending) {
+    pending = importWidget(esm);
+    imports.set(esm, pending);
+    pending.catch(() => imports.get(esm) === pending && imports.delete(esm));
+  }
+  return pending;
+}
+
 // -------------------------------------------------------------------------------------------------- runtime
 
 async function importWidget(esm) {
@@ -649,13 +692,18 @@ async function runCleanup(fn, report) {
 }
 
 class Runtime {
-  constructor({ send, onError, openTimeout = OPEN_TIMEOUT_MS } = {}) {
+  constructor({ send, onError, openTimeout = OPEN_TIMEOUT_MS, shared } = {}) {
     if (typeof send !== "function") throw new TypeError("createRuntime needs a send(modelId, data, buffers) function");
     this.send = send;
     this.onError = onError;
     this.openTimeout = openTimeout;
     this.models = new Map();
     this.waiters = new Map(); // model id -> Set of resolve callbacks waiting for its open
+    // Shared modules: module id -> text, and _esm text -> promise of its import. A host whose front end spans
+    // several runtimes (Panel: one per view, one page) passes the same {modules, imports} to all; it outlives each.
+    const valid = shared?.modules instanceof Map && shared?.imports instanceof Map;
+    this.ownShared = !valid;
+    this.shared = valid ? shared : { modules: new Map(), imports: new Map() };
   }
 
   // ------------------------------------------------------------------ errors and sending
@@ -694,10 +742,15 @@ class Runtime {
 
   receive(modelId, data, buffers = []) {
     try {
+      if (modelId === null && isPlainObject(data) && data.method === "module") {
+        defineModule(this.shared.modules, data); // about the connection, not a model (shared modules)
+        return;
+      }
       if (typeof modelId !== "string") throw new ProtocolProblem("malformed", "model id must be a string");
       if (!isPlainObject(data) || typeof data.method !== "string") {
         throw new ProtocolProblem("malformed", 'a message must be an object with a string "method"');
       }
+      resolveModuleRefs(this.shared.modules, data.state);
       let views;
       try {
         views = Array.from(buffers ?? [], toOwnDataView); // fields, nested values, custom messages alike
@@ -768,7 +821,7 @@ class Runtime {
       gen.experimental = { invoke: (name, msg, options) => record.invoke(name, msg, options) };
       record.gen = gen;
       try {
-        gen.def = await resolveWidget(await importWidget(record.state.get("_esm")));
+        gen.def = await resolveWidget(await importShared(this.shared.imports, record.state.get("_esm")));
       } catch (e) {
         gen.error = `failed to load the widget module: ${errorText(e)}`;
         this.report(record.id, "widget", "esm_load", gen.error);
@@ -964,6 +1017,10 @@ class Runtime {
     for (const record of [...this.models.values()]) this.destroy(record);
     for (const waiters of this.waiters.values()) waiters.clear();
     this.waiters.clear();
+    if (this.ownShared) {
+      this.shared.modules.clear();
+      this.shared.imports.clear();
+    }
   }
 
   /** Front-end close: tell Python, then destroy the model here. */
@@ -976,8 +1033,8 @@ class Runtime {
 }
 
 /** A runtime over one transport. See the module comment; the public surface is receive/render/model/close/dispose. */
-export function createRuntime({ send, onError, openTimeout } = {}) {
-  const runtime = new Runtime({ send, onError, openTimeout });
+export function createRuntime({ send, onError, openTimeout, shared } = {}) {
+  const runtime = new Runtime({ send, onError, openTimeout, shared });
   return {
     receive: (modelId, data, buffers) => runtime.receive(modelId, data, buffers),
     render: (modelId, el) => runtime.render(modelId, el),

@@ -21,6 +21,7 @@ from anywidget_core.errors import ErrorCode
 from anywidget_core.link import Link
 from anywidget_core.messages import Error, Frame, to_frame
 
+from ..modules import ModuleTable
 from .ordering import InOrder
 
 log = logging.getLogger("anywidget_core.panel")
@@ -28,17 +29,25 @@ log = logging.getLogger("anywidget_core.panel")
 Envelope = dict[str, Any]
 MAX_ID_IN_ERROR = 80  # how much of an unknown model id an error message quotes
 ENVELOPE_KEYS = frozenset({"model_id", "data", "buffers", "gen", "seq"})
+MAX_PAGE_ID = 64  # a page id longer than this is ignored (the view then gets its own module table)
 
 
 class Channel:
     """The links of one view. ``emit`` hands an envelope to the view's Bokeh model (from any thread)."""
 
-    def __init__(self, widget: Widget, emit: Callable[[Envelope], None]) -> None:
+    def __init__(
+        self,
+        widget: Widget,
+        emit: Callable[[Envelope], None],
+        page_modules: Callable[[str], ModuleTable] | None = None,
+    ) -> None:
         self.widget = widget
         self.emit = emit
+        self.page_modules = page_modules  # the module table of a page the view names in `ready` (view.py)
         self.links: dict[str, Link] = {}
         self.tuned = False  # the view's transport has been set up for small interactive messages (view.py)
         self._in_order: InOrder[Envelope] = InOrder(self._dispatch)
+        self.modules = ModuleTable()  # widget code this view's runtime has been sent (SPEC §8.4)
 
     # ------------------------------------------------------------------ inbound (any of the server's threads)
 
@@ -59,7 +68,8 @@ class Channel:
             return
         if model_id is None:
             if isinstance(data, dict) and data.get("method") == "ready":
-                self.start()
+                page = data.get("page")
+                self.start(page if isinstance(page, str) and 0 < len(page) <= MAX_PAGE_ID else None)
             else:
                 self.send_error('an envelope with model_id null must be {"method": "ready"}')
             return
@@ -73,9 +83,11 @@ class Channel:
             return
         link.receive(data, buffers)  # validates; errors for the model go back through its transport
 
-    def start(self) -> None:
-        """(Re)open the widget for this view: a re-rendered view starts from Python's current state."""
+    def start(self, page: str | None = None) -> None:
+        """(Re)open the widget for this view: a re-rendered view starts from Python's current state. Widget code
+        goes once per page the view names (its views share their modules), else once per ``ready``."""
         self.close_links()
+        self.modules = self.page_modules(page) if page is not None and self.page_modules else ModuleTable()
         self._show(self.widget)
         self.emit({"model_id": None, "data": {"method": "display", "model_id": self.widget.model_id}, "buffers": []})
 
@@ -94,6 +106,16 @@ class Channel:
             if not link.closed:  # a model the front end already closed has nothing left to close
                 link.receive({"method": "close"})
 
+    def send_model(self, model_id: str, data: dict[str, Any], buffers: list[memoryview]) -> None:
+        """A model's envelope, its widget code by reference after any module this view still needs."""
+
+        def emit(data: Any, modules: list[dict[str, Any]]) -> None:
+            for module in modules:
+                self.emit({"model_id": None, "data": module, "buffers": []})
+            self.emit({"model_id": model_id, "data": data, "buffers": buffers})
+
+        self.modules.send(data, emit)
+
     def send_error(self, message: str, code: ErrorCode = ErrorCode.MALFORMED, rejected: str | None = None) -> None:
         frame = to_frame(Error(code=code, message=message, rejected=rejected))
         self.emit({"model_id": None, "data": frame.data, "buffers": []})
@@ -109,7 +131,7 @@ class ViewTransport:
         self.model_id = model_id
 
     def send(self, data: dict[str, Any], buffers: list[memoryview]) -> None:
-        self.channel.emit({"model_id": self.model_id, "data": data, "buffers": buffers})
+        self.channel.send_model(self.model_id, data, buffers)
 
     def close(self) -> None:
         self.channel.links.pop(self.model_id, None)

@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 from anywidget_core import Widget
 from anywidget_core.host import Host, Probe, Received
 
+from ..modules import ModuleResolver
+
 
 def _bokeh_wire(value: Any) -> Any:
     """``value`` after a trip through Bokeh's serializer and back, as it is on the other side of a socket."""
@@ -34,6 +36,7 @@ class PanelProbe(Probe):
         self.view = component(widget)
         self.document = Document()
         self._inbox: list[Received] = []
+        self.modules = ModuleResolver()  # widget code comes once per view, by reference (SPEC §8.4)
 
         def sent(event: Any) -> None:
             if isinstance(event, MessageSentEvent) and event.msg_type == "bokeh_event":
@@ -60,6 +63,9 @@ class PanelProbe(Probe):
     def _receive(self, envelope: dict[str, Any]) -> None:
         model_id, data = envelope["model_id"], envelope["data"]
         buffers = [bytes(memoryview(b).cast("B")) for b in envelope["buffers"]]
+        if self.modules.take(model_id, data):
+            return
+        data = self.modules.resolve(data)
         if model_id is None:
             if data.get("method") == "error":  # about the view, not a model: the runtime's console shows it
                 self._inbox.append(Received("", data, buffers))

@@ -6,9 +6,17 @@
 // `buffers` its binary parts as ArrayBuffers, which Bokeh carries as bytes both ways; the view's envelopes also
 // carry `gen` (its render) and `seq` (the message's number in that render). model_id null is about
 // the connection itself: the view says `ready`, Python opens the widget (children first) and says which
-// model to `display`.
+// model to `display`; widget code comes as `module` envelopes, once per page (SPEC §8.3-8.4).
 
 const PANEL_VIEWS = new WeakMap(); // Panel view -> disposer of the runtime it runs
+// The page is one front end for widget code (SPEC §8.4): every view's runtime shares its module texts and their
+// imports, and each `ready` names the page, so Python sends a module once per page and document, whichever view
+// needs it first. On globalThis: Panel may evaluate this module more than once in a page (its dev mode skips its
+// module cache).
+const PANEL_PAGE = (globalThis.__anywidgetCorePanelPage ??= {
+  id: uuid(),
+  shared: { modules: new Map(), imports: new Map() },
+});
 const PANEL_RENDERS = new WeakMap(); // Panel view -> how many times it was rendered (the envelopes' `gen`)
 
 /** Bokeh serializes ArrayBuffers (and typed arrays) but not DataViews: hand it only the bytes. */
@@ -37,7 +45,7 @@ export function render({ model, el, view }) {
   let seq = 0;
   const post = (modelId, data, buffers) =>
     model.send_msg({ model_id: modelId, data, buffers: Array.from(buffers ?? [], panelBuffer), gen, seq: seq++ });
-  const runtime = createRuntime({ send: post });
+  const runtime = createRuntime({ send: post, shared: PANEL_PAGE.shared });
   let removeView = null;
   let disposed = false;
 
@@ -46,6 +54,8 @@ export function render({ model, el, view }) {
     const { model_id: modelId, data } = envelope;
     if (modelId !== null && modelId !== undefined) {
       runtime.receive(modelId, data, Array.isArray(envelope.buffers) ? envelope.buffers : []);
+    } else if (data?.method === "module") {
+      runtime.receive(null, data, []); // widget code its models refer to (SPEC §8.4)
     } else if (data?.method === "display" && typeof data.model_id === "string") {
       removeView?.();
       runtime
@@ -78,5 +88,5 @@ export function render({ model, el, view }) {
       console.error("[anywidget] Panel: a saved message could not be replayed:", e);
     }
   }
-  post(null, { method: "ready" }, []);
+  post(null, { method: "ready", page: PANEL_PAGE.id }, []);
 }

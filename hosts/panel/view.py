@@ -7,14 +7,18 @@ the other), and the browser runs the same runtime as the standalone page. So the
 and the widget's field names never meet Panel's parameters (``width``, ``name``, ``visible`` stay the widget's).
 
 Each Bokeh root (a browser session, a notebook output) is a front end of its own: it gets a :class:`Channel` with
-its own links when its view says ``ready``, and loses them when Panel cleans the root up. A document nothing
-will answer (``.save()``, embed) carries what the view would have been sent instead (``offline_frames``).
+its own links when its view says ``ready``, and loses them when Panel cleans the root up. Widget code is the
+exception: the views of one browser page share it, so each distinct ``_esm``/``_css`` goes once per document and
+page (``ready`` names the page), and a document's envelopes share one queue so that module comes first. A
+document nothing will answer (``.save()``, embed) carries what the view would have been sent instead
+(``offline_frames``).
 """
 
 from __future__ import annotations
 
 import collections
 import threading
+import weakref
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -27,7 +31,8 @@ from panel.models.esm import DataEvent, ESMEvent
 
 from anywidget_core import Widget
 
-from ..static import snapshot
+from ..modules import ModuleTable
+from ..static import share_modules, snapshot
 from ._bokeh_private import send_without_delay
 from .channel import Channel, Envelope
 
@@ -59,8 +64,6 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
         super().__init__(**params)  # type: ignore[no-untyped-call]
         self.widget = widget
         self._channels: dict[str, Channel] = {}  # root ref -> the links of that view
-        self._outboxes: dict[str, collections.deque[Envelope]] = {}
-        self._outbox_lock = threading.Lock()
 
     def __repr__(self, depth: int = 0) -> str:
         return f"AnywidgetView({self.widget!r})"
@@ -75,16 +78,16 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
         previous = self._channels.get(ref)
         if previous is not None:  # a new model for the same root replaces the old view, and its front end
             previous.close_links()
-        self._channels[ref] = Channel(self.widget, lambda envelope: self._emit(ref, envelope))
+        self._channels[ref] = Channel(
+            self.widget, lambda envelope: self._emit(ref, envelope), lambda page: _page_modules(doc, page)
+        )
         if _offline(doc, comm):
             model.data.offline_frames = offline_frames(self.widget)  # type: ignore[attr-defined]
         return model
 
     def _cleanup(self, root: Model | None = None) -> None:
         if root is not None:
-            channel = self._channels.pop(root.ref["id"], None)
-            with self._outbox_lock:
-                self._outboxes.pop(root.ref["id"], None)
+            channel = self._channels.pop(root.ref["id"], None)  # its queued envelopes find no view and go
             if channel is not None:
                 channel.close_links()
         super()._cleanup(root)
@@ -123,30 +126,21 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
             # A notebook comm or a bare document: Panel sends these at once, from the caller's thread.
             self._send(entry[0], doc, comm, root, [envelope])
             return
-        # A server session: the document belongs to the server's loop. One queue per view, flushed on the
-        # loop's next tick, keeps the widget's messages in the order they were sent from any thread.
-        with self._outbox_lock:
-            outbox = self._outboxes.get(ref)
+        # A server session: the document belongs to the server's loop. One queue per document, flushed on the
+        # loop's next tick, keeps the messages to all its views in the order they were sent from any thread: a
+        # module sent to one view comes before the open of another view that refers to it (SPEC §8.4).
+        with _OUTBOX_LOCK:
+            outbox = _OUTBOXES.get(doc)
             if outbox is None:
-                outbox = self._outboxes[ref] = collections.deque()
-            outbox.append(envelope)
+                outbox = _OUTBOXES[doc] = collections.deque()
+            outbox.append((self, ref, envelope))
             first = len(outbox) == 1
         if first:
             try:
-                doc.add_next_tick_callback(lambda: self._flush(ref))
+                doc.add_next_tick_callback(lambda: _flush(doc))
             except Exception:  # the session ended meanwhile: nobody to send to, and a set in Python must not fail
-                with self._outbox_lock:
-                    self._outboxes.pop(ref, None)
-
-    def _flush(self, ref: str) -> None:
-        with self._outbox_lock:
-            outbox = self._outboxes.get(ref)
-            envelopes = list(outbox) if outbox else []
-            if outbox:
-                outbox.clear()
-        view, entry = state._views.get(ref), self._models.get(ref)
-        if envelopes and view is not None and entry is not None:
-            self._send(entry[0], view[2], view[3], view[1], envelopes)
+                with _OUTBOX_LOCK:
+                    _OUTBOXES.pop(doc, None)
 
     @staticmethod
     def _send(model: Model, doc: Document, comm: Comm | None, root: Model, envelopes: list[Envelope]) -> None:
@@ -156,6 +150,39 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
             from panel.io.notebook import push
 
             push(doc, comm)
+
+
+# Server sessions: per document, the envelopes waiting for the loop's next tick, and per document and page the
+# widget code that page's views have been sent. Weak: a document that ends takes its entries with it.
+_OUTBOXES: weakref.WeakKeyDictionary[Document, collections.deque[tuple[AnywidgetView, str, Envelope]]] = (
+    weakref.WeakKeyDictionary()
+)
+_OUTBOX_LOCK = threading.Lock()
+_PAGES: weakref.WeakKeyDictionary[Document, dict[str, ModuleTable]] = weakref.WeakKeyDictionary()
+_PAGES_LOCK = threading.Lock()
+
+
+def _flush(doc: Document) -> None:
+    with _OUTBOX_LOCK:
+        outbox = _OUTBOXES.get(doc)
+        items = list(outbox) if outbox else []
+        if outbox:
+            outbox.clear()
+    for component, ref, envelope in items:
+        view, entry = state._views.get(ref), component._models.get(ref)
+        if view is not None and entry is not None:
+            component._send(entry[0], view[2], view[3], view[1], [envelope])
+
+
+def _page_modules(doc: Document, page: str) -> ModuleTable:
+    """The widget code sent to one page's views of ``doc`` (they share one module registry in the browser).
+    A page is named by its views; a reloaded page has a new name, so it gets everything again."""
+    with _PAGES_LOCK:
+        pages = _PAGES.setdefault(doc, {})
+        table = pages.get(page)
+        if table is None:
+            table = pages[page] = ModuleTable()
+        return table
 
 
 def _offline(doc: Document, comm: Comm | None) -> bool:
@@ -170,7 +197,7 @@ def offline_frames(widget: Widget) -> list[Envelope]:
     display, then ``display``), recorded the way the static export records it."""
     _, frames = snapshot(widget)
     display = {"method": "display", "model_id": widget.model_id}
-    return [*frames, {"model_id": None, "data": display, "buffers": []}]
+    return [*share_modules(frames), {"model_id": None, "data": display, "buffers": []}]
 
 
 def _bokeh_bytes(buffer: memoryview) -> Any:

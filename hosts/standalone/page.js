@@ -15,6 +15,7 @@ const errors = document.getElementById("awc-errors");
 let socket = null;
 let retries = 0;
 let wanted = true; // false after disconnect(): no automatic reconnect
+let modulesReceived = 0; // module messages taken (tests check each module comes once per connection)
 
 function setStatus(state, text) {
   status.dataset.state = state;
@@ -52,8 +53,11 @@ function onMessage(event) {
     return;
   }
   if (modelId === null) {
-    // About the connection itself: an error for a frame no model could take.
-    if (data && data.method === "error") showError(`server: ${data.code}: ${data.message}`);
+    // About the connection itself: widget code shared by its models, or an error for a frame no model could take.
+    if (data && data.method === "module") {
+      modulesReceived += 1;
+      runtime.receive(null, data, []);
+    } else if (data && data.method === "error") showError(`server: ${data.code}: ${data.message}`);
     return;
   }
   runtime.receive(modelId, data, buffers);
@@ -123,5 +127,15 @@ function renderOnOpen(modelId) {
 }
 
 // For tests and debugging in the console.
-globalThis.anywidgetCorePage = { runtime, connect, disconnect, get socket() { return socket; } };
+globalThis.anywidgetCorePage = {
+  runtime,
+  connect,
+  disconnect,
+  get socket() {
+    return socket;
+  },
+  get modulesReceived() {
+    return modulesReceived;
+  },
+};
 connect();

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from anywidget_core import Widget
 from anywidget_core.host import Host, Probe, Received
 
+from ..modules import ModuleResolver
 from .framing import decode_frame, encode_frame
 
 if TYPE_CHECKING:  # the server's packages may be absent (Pyodide): missing() says so, and nothing imports them
@@ -35,6 +36,7 @@ class SocketProbe(Probe):
         self.socket = connect(server.socket_url(widget.model_id), max_size=None, open_timeout=10).__enter__()
         self._pings = itertools.count(1)
         self._inbox: list[Received] = []
+        self.modules = ModuleResolver()  # widget code comes once per socket, by reference (SPEC §8.3)
         weakref.finalize(self, self.socket.close)  # a forgotten probe does not keep its socket (and links) open
 
     def deliver(self, data: Any, buffers: Sequence[bytes] = ()) -> None:
@@ -55,6 +57,9 @@ class SocketProbe(Probe):
                 if data.get("id") == token:
                     return
                 continue
+            if self.modules.take(model_id, data):
+                continue
+            data = self.modules.resolve(data)
             self._inbox.append(Received(model_id or "", data, [bytes(b) for b in buffers]))
 
     def disconnect(self) -> None:

@@ -30,6 +30,7 @@ from anywidget_core.errors import ErrorCode
 from anywidget_core.link import Link
 from anywidget_core.messages import Error, Frame, to_frame
 
+from ..modules import ModuleTable
 from .framing import FrameError, decode_frame, encode_frame
 from .limits import OutputBudget, ServerLimits
 
@@ -72,6 +73,7 @@ class Session:
         # model id -> full states of it queued or not yet taken by the client
         self._pending_states: collections.Counter[str] = collections.Counter()
         self._answering: tuple[int, str] | None = None  # (thread, model id) while a request_state is answered
+        self.modules = ModuleTable()  # widget code this socket has been sent (one front end: one socket)
 
     # ------------------------------------------------------------------ outbound (any thread)
 
@@ -99,6 +101,16 @@ class Session:
             drop("the server's output budget is exhausted and this connection holds the most: reconnect")
         with contextlib.suppress(RuntimeError):  # the loop has stopped: the server is gone, nobody reads this
             self.loop.call_soon_threadsafe(self.wakeup.set)
+
+    def send_model(self, model_id: str, data: Any, buffers: list[memoryview]) -> None:
+        """Queue a model's message, its widget code by reference after any module this socket still needs."""
+
+        def queue(data: Any, modules: list[dict[str, Any]]) -> None:
+            for module in modules:
+                self.enqueue(None, module)
+            self.enqueue(model_id, data, buffers)
+
+        self.modules.send(data, queue)
 
     def _is_answer(self, model_id: str | None) -> bool:
         return self._answering is not None and self._answering == (threading.get_ident(), model_id)
@@ -239,7 +251,7 @@ class SocketTransport:
         self.model_id = model_id
 
     def send(self, data: dict[str, Any], buffers: list[memoryview]) -> None:
-        self.session.enqueue(self.model_id, data, buffers)
+        self.session.send_model(self.model_id, data, buffers)
 
     def close(self) -> None:
         self.session.enqueue(self.model_id, {"method": "close"})

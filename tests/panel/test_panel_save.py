@@ -151,7 +151,10 @@ def test_only_documents_nobody_answers_carry_the_recorded_state() -> None:
     for comm in (Comm(), None):
         recorded = frames(comm)
         assert [(f["model_id"], f["data"]["method"]) for f in recorded] == [
+            (None, "module"),  # each widget's code before the first open that refers to it (SPEC §8.4)
             (widget.child.model_id, "open"),
+            (None, "module"),
+            (None, "module"),
             (widget.model_id, "open"),
             (None, "display"),
         ]

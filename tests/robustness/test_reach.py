@@ -116,8 +116,9 @@ def test_standalone_tab_cannot_reach_another_tabs_or_an_unserved_widget() -> Non
                 _assert_refused(error, target)
             mine.sync()
             theirs.sync()
-            assert [d["method"] for _, d in mine.frames[1:]] == ["error", "error", "pong"]  # nothing opened
-            assert [d["method"] for _, d in theirs.frames[1:]] == ["pong"]
+            # nothing opened (widget code comes as a `module` frame before the open, SPEC §8.3)
+            assert [d["method"] for _, d in mine.frames] == ["module", "open", "error", "error", "pong"]
+            assert [d["method"] for _, d in theirs.frames] == ["module", "open", "pong"]
             assert (parent.value, parent.child) == (0, None)
             # a tab shown both may reference one from the other
             both = _Tab(server.socket_url())

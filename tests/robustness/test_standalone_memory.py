@@ -100,10 +100,18 @@ def established(victim: Victim) -> int:
     return count
 
 
+def skip_open(ws: Any, timeout: float) -> None:
+    """Read the widget code (module frames, SPEC §8.3) and the open that follows it."""
+    while decode_frame(ws.recv(timeout=timeout), max_bytes=1 << 40).data["method"] == "module":
+        pass
+
+
 def healthy(victim: Victim) -> None:
     """A new tab gets the open (the whole 8 MiB state) and its ping answered."""
     with connect(victim.ws_url, max_size=None, open_timeout=10) as ws:
         _, data, buffers = decode_frame(ws.recv(timeout=30), max_bytes=1 << 40)
+        while data["method"] == "module":  # the widget code comes first (SPEC §8.3)
+            _, data, buffers = decode_frame(ws.recv(timeout=30), max_bytes=1 << 40)
         assert data["method"] == "open" and buffers[0].nbytes == 8 * MiB
         ws.send(encode_frame(None, {"method": "ping", "id": 1}))
         while decode_frame(ws.recv(timeout=30), max_bytes=1 << 40).data.get("method") != "pong":
@@ -161,7 +169,7 @@ def _send_and_wait(victim: Victim, frames: list[str | bytes]) -> tuple[int, list
     each socket's first reply (an error, or {} when there was none)."""
     sockets = [connect(victim.ws_url, max_size=None, open_timeout=10).__enter__() for _ in frames]
     for ws in sockets:
-        decode_frame(ws.recv(timeout=30), max_bytes=1 << 40)  # the open
+        skip_open(ws, 30)
     sent = [0] * len(frames)
     replies: list[dict[str, Any]] = [{} for _ in frames]
 
@@ -260,7 +268,7 @@ def test_a_legitimate_50_mb_field_still_travels(victim: Victim) -> None:
         connect(victim.ws_url, max_size=None, open_timeout=10) as reader,
     ):
         for ws in (writer, reader):
-            decode_frame(ws.recv(timeout=30), max_bytes=1 << 40)  # the open
+            skip_open(ws, 30)
         update = {"method": "update", "state": {}, "buffer_paths": [["blob"]]}
         writer.send(encode_frame(victim.model_id, update, [memoryview(blob)]))
         _, echo, _ = decode_frame(writer.recv(timeout=60), max_bytes=1 << 40)
@@ -281,7 +289,7 @@ def test_over_budget_the_socket_holding_most_is_dropped_not_the_one_that_reads()
     with serve({"blob": widget}, limits=ServerLimits(output_bytes=40 * MiB)) as server:
         mute = Mute(server.ws_url)
         with connect(server.ws_url, max_size=None, open_timeout=10) as reader:
-            decode_frame(reader.recv(timeout=30), max_bytes=1 << 40)  # the open
+            skip_open(reader, 30)
             for i in range(1, 9):
                 widget.blob = bytes([i]) * (8 * MiB)
                 _, data, buffers = decode_frame(reader.recv(timeout=30), max_bytes=1 << 40)
@@ -301,11 +309,14 @@ def test_request_state_is_answered_again_once_the_answer_was_taken() -> None:
 
     widget = Small(value=5)
     with serve({"small": widget}) as server, connect(server.ws_url, max_size=None, open_timeout=10) as ws:
+        module = decode_frame(ws.recv(timeout=10), max_bytes=1 << 40)  # the widget code (SPEC §8.3)
+        assert module.model_id is None and module.data["method"] == "module"
         decode_frame(ws.recv(timeout=10), max_bytes=1 << 40)  # the open
         for _ in range(3):
             ws.send(encode_frame(widget.model_id, {"method": "request_state"}))
             _, data, _ = decode_frame(ws.recv(timeout=10), max_bytes=1 << 40)
             assert data["method"] == "update" and data["state"]["value"] == 5
+            assert data["state"]["_esm"] == {"$module": module.data["id"]}  # the code is not sent again
 
 
 def test_a_stalled_client_is_dropped_with_a_reason_it_can_read() -> None:

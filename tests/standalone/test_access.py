@@ -48,9 +48,13 @@ def get(server: StandaloneServer, path: str, host: str | None = None, cookie: st
 
 
 def first_frame(url: str, **options: object) -> dict[str, object]:
+    """The first message about a model (the widget code it refers to comes before it, SPEC §8.3)."""
     with connect(url, open_timeout=10, max_size=None, **options) as ws:  # type: ignore[arg-type]
-        _, data, _ = decode_frame(ws.recv(timeout=10), max_bytes=1 << 40)
-    return data  # type: ignore[no-any-return]
+        while True:
+            model_id, data, _ = decode_frame(ws.recv(timeout=10), max_bytes=1 << 40)
+            if model_id is not None:
+                return data  # type: ignore[no-any-return]
+            assert data["method"] == "module"
 
 
 def ws_refused_reason(url: str, **options: object) -> str:

@@ -46,7 +46,10 @@ def test_serve_prints_url_serves_and_stops_on_ctrl_c() -> None:
         root, query = url.split("?")
         assert query.startswith("token=") and len(query) > 30  # a random token, in the printed URL
         with connect(root.replace("http", "ws", 1) + "ws?" + query, open_timeout=10) as ws:
-            opened = json.loads(ws.recv(timeout=10))
+            module = json.loads(ws.recv(timeout=10))  # the widget code, before the open that refers to it
+            while module["data"]["method"] == "module":
+                opened, module = module, json.loads(ws.recv(timeout=10))
+            opened = module
         assert opened["data"]["method"] == "open"
         assert opened["data"]["state"]["_anywidget_id"] == "counter.Counter"
         proc.send_signal(signal.SIGINT)

@@ -96,8 +96,12 @@ def test_open_carries_full_state_and_assets(client: Client, widgets: dict[str, A
     counter = states[widgets["counter"].model_id]
     assert counter["value"] == 3
     assert counter["_model_module"] == "anywidget"
-    assert "awc-counter" in counter["_esm"]
-    assert "awc-counter" in counter["_css"]
+    # the code comes once per socket, as module messages before the open that refers to them (SPEC §8.3)
+    modules = {d["id"]: d["text"] for m, d, _ in client.frames if m is None and d["method"] == "module"}
+    assert set(counter["_esm"]) == {"$module"} and set(counter["_css"]) == {"$module"}
+    assert "awc-counter" in modules[counter["_esm"]["$module"]]
+    assert "awc-counter" in modules[counter["_css"]["$module"]]
+    assert modules[counter["_esm"]["$module"]] == type(widgets["counter"])._assets["_esm"].source
 
 
 def test_update_applies_and_reaches_every_tab(server: StandaloneServer, widgets: dict[str, Any]) -> None:
@@ -243,7 +247,10 @@ def test_cross_origin_socket_is_refused(server: StandaloneServer, widgets: dict[
         ws.recv(timeout=10)
     same = connect(server.ws_url, origin=server.root.rstrip("/"), open_timeout=10).__enter__()  # type: ignore[arg-type]
     try:
-        assert json.loads(same.recv(timeout=10))["data"]["method"] == "open"
+        methods = [json.loads(same.recv(timeout=10))["data"]["method"]]
+        while methods[-1] == "module":  # the widget code comes first (SPEC §8.3)
+            methods.append(json.loads(same.recv(timeout=10))["data"]["method"])
+        assert methods[-1] == "open"
     finally:
         same.close()
 
