@@ -36,6 +36,18 @@ function panelNotice(el, text) {
   el.append(line);
 }
 
+// Each view renders in a shadow root of its own inside the component's: the widget's CSS is alone there, as in a
+// document, and no Bokeh rule reaches its elements (Bokeh's unlayered `* { box-sizing: inherit }` would beat a
+// widget's layered rules, such as Tailwind's `@layer base` border-box, and change its geometry from JupyterLab's).
+function ownShadowRoot(el) {
+  const host = document.createElement("div");
+  host.className = "awc-panel-view";
+  el.append(host);
+  const target = document.createElement("div");
+  host.attachShadow({ mode: "open" }).append(target);
+  return { target, remove: () => host.remove() };
+}
+
 export function render({ model, el, view }) {
   const key = view ?? el;
   PANEL_VIEWS.get(key)?.(); // Panel re-renders a view in place: the previous runtime goes first
@@ -58,10 +70,18 @@ export function render({ model, el, view }) {
       runtime.receive(null, data, []); // widget code its models refer to (SPEC §8.4)
     } else if (data?.method === "display" && typeof data.model_id === "string") {
       removeView?.();
+      const own = ownShadowRoot(el);
+      const removeAll = (remove) => () => {
+        remove();
+        own.remove();
+      };
       runtime
-        .render(data.model_id, el)
-        .then((remove) => (disposed ? remove() : (removeView = remove)))
-        .catch((e) => console.error("[anywidget] Panel view:", e));
+        .render(data.model_id, own.target)
+        .then((remove) => (disposed ? removeAll(remove)() : (removeView = removeAll(remove))))
+        .catch((e) => {
+          own.remove();
+          console.error("[anywidget] Panel view:", e);
+        });
     } else if (data?.method === "error") {
       console.warn(`[anywidget] Panel: ${data.code}: ${data.message}`);
       panelNotice(el, `${data.code}: ${data.message}`);

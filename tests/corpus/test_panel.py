@@ -33,12 +33,7 @@ from .test_corpus import NEEDS_PYTHON
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 
-# Known gap, cause measured: searchselect's CSS is Tailwind, whose preflight sets border-box inside `@layer base`. In
-# Panel's shadow root the unlayered rules of Bokeh (`* { box-sizing: inherit }`) and of the runtime's reset (the
-# view element content-box) beat any layered rule, so its root is content-box and 32 px wider than in JupyterLab,
-# where nothing unlayered competes. A fix: render the view in a shadow root of its own (no host rule reaches it).
-LAYERED_CSS = pytest.mark.xfail(strict=True, reason="Tailwind's @layer base box-sizing loses to unlayered host rules")
-GAPS = {"searchselect": LAYERED_CSS}
+GAPS: dict[str, Any] = {}  # known gaps by widget: xfail(strict=True) marks with the measured cause
 
 
 def _free_port() -> int:
