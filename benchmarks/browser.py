@@ -20,20 +20,11 @@ import time
 from typing import Any
 
 import anywidget_core as awc
+from anywidget_core.testing.browser import CHROMIUM_ARGS
 
 from .harness import Counts, Row
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # Debian's Chromium; never a downloaded browser
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 
 ESM = "export default { render({ model, el }) { el.className = 'ping-pong'; el.textContent = 'ready'; } }"
 

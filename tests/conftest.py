@@ -9,18 +9,11 @@ from typing import Any
 
 import pytest
 
+# Chromium on this network: no background traffic (its connections are refused), no sandbox as root; the flags the
+# shipped pytest plugin uses too.
+from anywidget_core.testing.browser import CHROMIUM_ARGS
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# Chromium on this network: no background traffic (its connections are refused), no sandbox as root.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 
 
 def pytest_configure(config: Any) -> None:

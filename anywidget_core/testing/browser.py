@@ -22,6 +22,8 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
     "--disable-background-networking",
     "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
     "--no-first-run",
 ]
 MISSING_PLAYWRIGHT = (

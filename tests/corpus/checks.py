@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from .pages import wait_until
+from .pages import TOLERANCE, wait_until
 
 Action = Callable[[Any, Any], None]  # (the widget's section locator, the port) -> None; raises when not reached
 
@@ -128,3 +128,17 @@ CHECKS: dict[str, Check] = {
     "quak": Check("table", None, quak_interact, None),
     "mosaic": Check("svg", None, None, None),
 }
+
+
+def assert_like(measured: dict[str, Any], name: str, original: dict[str, Any], style: str | None = None) -> None:
+    """A measurement (pages.MEASURE) against the original's: rendered and sized like it (within TOLERANCE px),
+    and the style its CSS sets (``style``, or the one CHECKS names) applied."""
+    check = CHECKS[name]
+    assert measured["found"] and measured["width"] > 0 and measured["height"] > 0, measured
+    if check.css:
+        expected = style if style is not None else check.css[2]
+        assert measured["style"] == expected, f"{check.css[0]} {check.css[1]}: {measured['style']}"
+    size, theirs = (measured["width"], measured["height"]), (original["width"], original["height"])
+    assert abs(size[0] - theirs[0]) <= TOLERANCE and abs(size[1] - theirs[1]) <= TOLERANCE, (
+        f"{size} here, {theirs} for the original; computed here {measured['computed']}, there {original['computed']}"
+    )

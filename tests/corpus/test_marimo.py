@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from .cases import CASES
-from .checks import CHECKS, foreign_errors
+from .checks import CHECKS, assert_like, foreign_errors
 from .control import RemoteWidget
 from .download import site
 from .pages import ADD_TO_SHADOW_ROOT, MEASURE, SHADOW_LAB_CONTEXT_CSS, TOLERANCE, WIDTH, watch_errors
@@ -153,13 +153,7 @@ def test_marimo(name: str, marimo_server: tuple[str, dict[str, int]], browser: A
         if name in MARIMO_CONTEXT:
             original = _measure_original(context, url, name)
             expected_style = original["style"]
-        assert m["found"] and m["width"] > 0 and m["height"] > 0, m
-        if check.css:
-            assert m["style"] == expected_style, f"{check.css[0]} {check.css[1]}: {m['style']}"
-        size, lab_size = (m["width"], m["height"]), (original["width"], original["height"])
-        assert abs(size[0] - lab_size[0]) <= TOLERANCE and abs(size[1] - lab_size[1]) <= TOLERANCE, (
-            f"{size} here, {lab_size} for the original; computed here {m['computed']}, there {original['computed']}"
-        )
+        assert_like(m, name, original, expected_style)
         assert foreign_errors(name, errors) == [], errors
         if check.interact:
             check.interact(root, widget)

@@ -18,7 +18,7 @@ from panel.io.state import state
 from anywidget_core.hosts.panel import component
 
 from .cases import CASES, build_port
-from .checks import CHECKS, foreign_errors
+from .checks import CHECKS, assert_like, foreign_errors
 from .pages import (
     ADD_TO_SHADOW_ROOT,
     MEASURE,
@@ -102,14 +102,7 @@ def test_panel(name: str, served: tuple[str, dict[str, list[Any]]], browser: Any
         page.wait_for_timeout(300)
         css = list(check.css[:2]) if check.css else None
         m = page.evaluate(MEASURE, [root.element_handle(), check.key, css])
-        original = reference["originals"][name]
-        assert m["found"] and m["width"] > 0 and m["height"] > 0, m
-        if check.css:
-            assert m["style"] == check.css[2], f"{check.css[0]} {check.css[1]}: {m['style']}"
-        size, lab_size = (m["width"], m["height"]), (original["width"], original["height"])
-        assert abs(size[0] - lab_size[0]) <= TOLERANCE and abs(size[1] - lab_size[1]) <= TOLERANCE, (
-            f"{size} here, {lab_size} in JupyterLab; computed here {m['computed']}, there {original['computed']}"
-        )
+        assert_like(m, name, reference["originals"][name])
         assert foreign_errors(name, errors) == [], errors
         if check.interact:
             check.interact(root, widget)
