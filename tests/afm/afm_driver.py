@@ -158,7 +158,11 @@ def panel_server() -> Iterator[str]:
 
     port = free_port()
     server = pn.serve(
-        {"awc": app(lambda: probe_cls(child=child_cls())), "component": app(component_cls)},
+        {
+            "awc": app(lambda: probe_cls(child=child_cls())),
+            "component": app(component_cls),
+            "component-nested": app(panel_probe(nested_bytes=True)),
+        },
         port=port,
         address="127.0.0.1",
         websocket_origin=f"127.0.0.1:{port}",
@@ -187,6 +191,23 @@ def run_panel(browser: Any, url: str, route: str) -> dict[str, Result]:
             return 0
 
         return collect(page, remove)
+    finally:
+        page.context.close()
+
+
+def run_panel_nested(browser: Any, url: str) -> Result:
+    """The nested binary row for Panel's component, from a component that holds bytes in a ``param.Dict``."""
+    page = new_page(browser)
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text.splitlines()[0]))
+    try:
+        page.goto(f"{url}/component-nested")
+        try:
+            page.wait_for_function("() => globalThis.__afm?.results?.nested_binary_dataview", timeout=20_000)
+        except Exception:
+            return {"status": "fail", "reason": f"the component does not render: {'; '.join(errors)[:200]}"}
+        result: Result = page.evaluate("() => globalThis.__afm.results.nested_binary_dataview")
+        return result
     finally:
         page.context.close()
 
@@ -334,6 +355,8 @@ def run_hosts(browser: Any, hosts: list[str]) -> dict[str, dict[str, Result]]:
             for host, route in (("panel", "awc"), ("panel-component", "component")):
                 if host in hosts:
                     attempt(host, lambda route=route: run_panel(browser, url, route))
+            if "panel-component" in hosts:
+                measured["panel-component"]["nested_binary_dataview"] = run_panel_nested(browser, url)
     with tempfile.TemporaryDirectory() as tmp:
         if {"lab-anywidget", "lab-awc"} & set(hosts):
             with lab_server(Path(tmp)) as url:

@@ -121,9 +121,10 @@ def anywidget_probe() -> tuple[Any, Any]:
     return AfmProbe, AfmChild
 
 
-def panel_probe() -> Any:
+def panel_probe(nested_bytes: bool = False) -> Any:
     """The probe as Panel's own ``AnyWidgetComponent`` (no child models, no commands: the page reports what is
-    missing)."""
+    missing). Bytes inside a ``param.Dict`` stop the whole component from rendering, so they are measured in
+    a component of their own (``nested_bytes=True``)."""
     import param
     from panel.custom import AnyWidgetComponent
 
@@ -133,7 +134,7 @@ def panel_probe() -> Any:
         label = param.String(default="probe")
         from_js = param.String(default="")
         echo = param.String(default="")
-        nested = param.Dict(default=NESTED)
+        nested = param.Dict(default=NESTED if nested_bytes else {})
         child = param.String(default="")
 
         @param.depends("from_js", watch=True)
