@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -37,12 +38,14 @@ FEATURES: list[tuple[str, str, bool]] = [
     ("off_removes_listener", "a listener removed with `off` does not fire", True),
     ("custom_python_to_js_buffers", "`msg:custom` from Python arrives with its buffers (DataView/ArrayBuffer)", True),
     ("custom_js_to_python_buffers", "`model.send(content, callbacks, buffers)` reaches Python with its buffers", True),
+    ("custom_js_to_python_subview", "a buffer that views part of a larger one reaches Python as just its bytes", True),
     ("nested_binary_dataview", "nested binary values arrive as `DataView`s over their own buffer", False),
     ("widget_manager_get_model_child", "`widget_manager.get_model` resolves a child widget reference", False),
     ("invoke_success", "`experimental.invoke` resolves with Python's response and buffers", True),
     ("invoke_error_rejects", "`experimental.invoke` of a command that raises rejects", True),
-    ("invoke_timeout_rejects", "`experimental.invoke` rejects when its `timeout` passes", True),
+    ("invoke_timeout_rejects", "`experimental.invoke` rejects when its `signal` times out", True),
     ("css_applies", "`_css` applies to the widget's elements", False),
+    ("signal_aborted_on_hot_reload", "a new `_esm` from Python aborts the old `signal`s and runs the cleanups", False),
     ("render_cleanup_on_removal", "`render`'s cleanup runs when the host removes the view", False),
     ("signal_aborted_on_removal", "`render`'s `signal` is aborted when the host removes the view", False),
     ("listeners_dropped_on_removal", "a removed view's `on` listeners no longer fire", False),
@@ -54,9 +57,21 @@ TIMEOUT_MS = 60_000
 Result = dict[str, Any]
 
 
-def collect(page: Any, remove: Callable[[], int] | None, python: bool = True) -> dict[str, Result]:
-    """Wait for the probe's checks, remove a view (``remove`` returns its index), gather the results."""
+def collect(
+    page: Any,
+    remove: Callable[[], int] | None,
+    python: bool = True,
+    reload: Callable[[], None] | None = None,
+    no_reload: str = "hot reload is not driven on this host",
+) -> dict[str, Result]:
+    """Wait for the probe's checks; hot reload (``reload`` gives the widget a new ``_esm``); remove a view
+    (``remove`` returns its index); gather the results."""
     page.wait_for_function("() => globalThis.__afm?.done === true", timeout=DONE_MS)
+    if reload is not None:
+        renders = page.evaluate("() => globalThis.__afm.views.length")
+        reload()
+        page.wait_for_function("(n) => globalThis.__afm.views.length > n", arg=renders)
+        page.evaluate("() => globalThis.__afm.afterReload()")
     if remove is not None:
         index = remove()
         page.evaluate("(i) => globalThis.__afm.afterRemoval(i)", index)
@@ -69,9 +84,25 @@ def collect(page: Any, remove: Callable[[], int] | None, python: bool = True) ->
             out[name] = results[name]
         elif remove is None and name.endswith("_on_removal"):
             out[name] = {"status": "n/a", "reason": "the host has no way to remove a view"}
+        elif reload is None and name == "signal_aborted_on_hot_reload":
+            out[name] = {"status": "n/a", "reason": no_reload}
         else:
             out[name] = {"status": "fail", "reason": "the probe reported nothing"}
     return out
+
+
+LAST_VIEW = "() => globalThis.__afm.views.length - 1"
+
+
+def reloader(widget: Any, esm: Path) -> Callable[[], None]:
+    """What an edit of the widget's ``_esm`` file does: a new source, sent to the page."""
+    from probe_widgets import ESM, RELOADED
+
+    def reload() -> None:
+        esm.write_text(ESM + RELOADED, encoding="utf-8")
+        widget.reload_asset("_esm")
+
+    return reload
 
 
 def new_page(browser: Any) -> Any:
@@ -102,14 +133,18 @@ def run_standalone(browser: Any) -> dict[str, Result]:
 
     from anywidget_core.hosts.standalone import serve
 
-    probe_cls, child_cls = awc_probe()
-    with serve({"probe": probe_cls(child=child_cls())}, title="afm") as server:
-        page = new_page(browser)
-        try:
-            page.goto(server.url)
-            return collect(page, lambda: int(page.evaluate(SECOND_VIEW, "anywidgetCorePage")))
-        finally:
-            page.context.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        esm = Path(tmp) / "probe.js"
+        probe_cls, child_cls = awc_probe(esm)
+        probe = probe_cls(child=child_cls())
+        with serve({"probe": probe}, title="afm") as server:
+            page = new_page(browser)
+            try:
+                page.goto(server.url)
+                remove = lambda: int(page.evaluate(SECOND_VIEW, "anywidgetCorePage"))  # noqa: E731
+                return collect(page, remove, reload=reloader(probe, esm))
+            finally:
+                page.context.close()
 
 
 def run_static(browser: Any) -> dict[str, Result]:
@@ -125,7 +160,8 @@ def run_static(browser: Any) -> dict[str, Result]:
         page.add_init_script("globalThis.__afmWaitMs = 300")  # nothing answers: do not wait for Python
         try:
             page.goto(path.as_uri())
-            return collect(page, lambda: int(page.evaluate(SECOND_VIEW, "anywidgetCoreStatic")), python=False)
+            remove = lambda: int(page.evaluate(SECOND_VIEW, "anywidgetCoreStatic"))  # noqa: E731
+            return collect(page, remove, python=False, no_reload="no Python to send a new `_esm`")
         finally:
             page.context.close()
 
@@ -134,17 +170,20 @@ def run_static(browser: Any) -> dict[str, Result]:
 
 
 @contextlib.contextmanager
-def panel_server() -> Iterator[str]:
+def panel_server(made: list[Any], esm: Path) -> Iterator[str]:
     """One Panel server: /awc shows anywidget-core's probe (our runtime), /component Panel's AnyWidgetComponent;
     each beside a button that removes it from its column (Panel then removes the view)."""
     import panel as pn
+    from afm_util import free_port, wait_http_ok
     from panel.io.state import state
     from probe_widgets import awc_probe, panel_probe
 
-    from afm_util import free_port, wait_http_ok
-
-    probe_cls, child_cls = awc_probe()
+    probe_cls, child_cls = awc_probe(esm)
     component_cls = panel_probe()
+
+    def make_probe() -> Any:
+        made.append(probe_cls(child=child_cls()))
+        return made[-1]
 
     def app(make: Callable[[], Any]) -> Callable[[], Any]:
         def build() -> Any:
@@ -159,7 +198,7 @@ def panel_server() -> Iterator[str]:
     port = free_port()
     server = pn.serve(
         {
-            "awc": app(lambda: probe_cls(child=child_cls())),
+            "awc": app(make_probe),
             "component": app(component_cls),
             "component-nested": app(panel_probe(nested_bytes=True)),
         },
@@ -179,18 +218,19 @@ def panel_server() -> Iterator[str]:
         state.reset()
 
 
-def run_panel(browser: Any, url: str, route: str) -> dict[str, Result]:
+def run_panel(browser: Any, url: str, route: str, reload: Callable[[], Callable[[], None]] | None) -> dict[str, Result]:
+    """``reload`` gives the reloader of the widget this page's session made."""
     page = new_page(browser)
     try:
         page.goto(f"{url}/{route}")
 
         def remove() -> int:
             page.get_by_role("button", name="afm-remove").click()
-            page.wait_for_function("() => globalThis.__afm.views.length > 0")
             page.wait_for_timeout(1000)  # the removal's round trip through Python and Bokeh
-            return 0
+            return int(page.evaluate(LAST_VIEW))
 
-        return collect(page, remove)
+        no_reload = "hot reload (Panel's `--dev` file watching) is not driven yet"
+        return collect(page, remove, reload=reload() if reload else None, no_reload=no_reload)
     finally:
         page.context.close()
 
@@ -205,7 +245,9 @@ def run_panel_nested(browser: Any, url: str) -> Result:
         try:
             page.wait_for_function("() => globalThis.__afm?.results?.nested_binary_dataview", timeout=20_000)
         except Exception:
-            return {"status": "fail", "reason": f"the component does not render: {'; '.join(errors)[:200]}"}
+            # Bokeh's messages carry session ids: keep only the cause, so the matrix is the same every run
+            causes = sorted({m.group(1) for e in errors if (m := re.search(r"Error: (.*)$", e))})
+            return {"status": "fail", "reason": f"the component does not render: {'; '.join(causes)[:200]}"}
         result: Result = page.evaluate("() => globalThis.__afm.results.nested_binary_dataview")
         return result
     finally:
@@ -237,15 +279,17 @@ def run_lab(browser: Any, url: str, make: str) -> dict[str, Result]:
 
     page = new_page(browser)
     try:
-        run_all_in_lab(page, url, f"{make}.ipynb")
+        # a workspace per notebook: the default one would reopen the previous notebook beside this one
+        run_all_in_lab(page, url, f"{make}.ipynb", path=f"lab/workspaces/{make}/tree")
 
         def remove() -> int:
             # what "Clear All Outputs" does: the output area disposes the widget's view
             page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
             page.wait_for_timeout(500)
-            return 0
+            return int(page.evaluate(LAST_VIEW))
 
-        return collect(page, remove)
+        # anywidget's own hot reload needs ANYWIDGET_HMR and an `_esm` file watched in the kernel
+        return collect(page, remove, no_reload="hot reload (ANYWIDGET_HMR) is not driven in JupyterLab yet")
     finally:
         with contextlib.suppress(Exception):  # stop the kernel so the next notebook has the CPU
             page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")
@@ -312,9 +356,9 @@ def run_marimo(browser: Any, url: str) -> dict[str, Result]:
         def remove() -> int:
             page.get_by_role("switch").click()  # the cell re-runs and shows text instead of the widget
             page.get_by_text("afm-removed").wait_for()
-            return 0
+            return int(page.evaluate(LAST_VIEW))
 
-        return collect(page, remove)
+        return collect(page, remove, no_reload="hot reload (`marimo edit --watch`) is not driven yet")
     finally:
         page.context.close()
 
@@ -351,10 +395,13 @@ def run_hosts(browser: Any, hosts: list[str]) -> dict[str, dict[str, Result]]:
     if "static" in hosts:
         attempt("static", lambda: run_static(browser))
     if {"panel", "panel-component"} & set(hosts):
-        with panel_server() as url:
-            for host, route in (("panel", "awc"), ("panel-component", "component")):
-                if host in hosts:
-                    attempt(host, lambda route=route: run_panel(browser, url, route))
+        made: list[Any] = []
+        with tempfile.TemporaryDirectory() as tmp, panel_server(made, Path(tmp) / "probe.js") as url:
+            esm = Path(tmp) / "probe.js"
+            if "panel" in hosts:
+                attempt("panel", lambda: run_panel(browser, url, "awc", lambda: reloader(made[-1], esm)))
+            if "panel-component" in hosts:
+                attempt("panel-component", lambda: run_panel(browser, url, "component", None))
             if "panel-component" in hosts:
                 measured["panel-component"]["nested_binary_dataview"] = run_panel_nested(browser, url)
     with tempfile.TemporaryDirectory() as tmp:
@@ -405,9 +452,8 @@ def to_markdown(measured: dict[str, dict[str, Result]]) -> str:
 
 
 def measure(hosts: list[str]) -> dict[str, dict[str, Result]]:
-    from playwright.sync_api import sync_playwright
-
     from conftest import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

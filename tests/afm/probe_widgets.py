@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+# a new module text, so the runtime sees `_esm` change
+RELOADED = "\n// reloaded\n"
 PROBE = Path(__file__).resolve().parents[2] / "protocol" / "afm" / "probe.js"
 ESM = PROBE.read_text(encoding="utf-8")
 CSS = ".afm-css { color: rgb(1, 2, 3); }"
@@ -15,8 +17,8 @@ HELLO = ({"kind": "hello", "n": 2}, [b"\x01\x02\x03", b"\xff"])
 CHILD_ESM = "export default { render({ model, el }) { el.textContent = model.get('label'); } };"
 
 
-def pong(buffers: list[Any]) -> dict[str, Any]:
-    return {"kind": "pong", "got": [list(bytes(b)) for b in buffers]}
+def pong(content: dict[str, Any], buffers: list[Any]) -> dict[str, Any]:
+    return {"kind": "pong", "id": content.get("id"), "got": [list(bytes(b)) for b in buffers]}
 
 
 def double(msg: Any, buffers: list[Any]) -> tuple[Any, list[bytes]]:
@@ -28,16 +30,19 @@ def slow() -> tuple[Any, list[bytes]]:
     return {"slow": True}, []
 
 
-def awc_probe() -> tuple[Any, Any]:
-    """(probe class, child class) for anywidget-core."""
+def awc_probe(esm: Path | None = None) -> tuple[Any, Any]:
+    """(probe class, child class) for anywidget-core; ``esm``: a copy of the probe in a file, for hot reload."""
     import anywidget_core as awc
 
     class AfmChild(awc.Widget):
         _esm = CHILD_ESM
         label: str = "child"
 
+    if esm is not None:
+        esm.write_text(ESM, encoding="utf-8")
+
     class AfmProbe(awc.Widget):
-        _esm = ESM
+        _esm = esm or ESM
         _css = CSS
         label: str = "probe"
         from_js: str = ""
@@ -56,7 +61,7 @@ def awc_probe() -> tuple[Any, Any]:
 
         def _custom(self, widget: Any, content: Any, buffers: list[memoryview]) -> None:
             if isinstance(content, dict) and content.get("kind") == "ping":
-                self.send(pong(buffers))
+                self.send(pong(content, buffers))
 
         @awc.command
         def double(self, msg: Any, buffers: list[memoryview]) -> tuple[Any, list[bytes]]:
@@ -104,7 +109,7 @@ def anywidget_probe() -> tuple[Any, Any]:
 
         def _custom(self, widget: Any, content: Any, buffers: list[Any]) -> None:
             if isinstance(content, dict) and content.get("kind") == "ping":
-                self.send(pong(buffers))
+                self.send(pong(content, buffers))
 
         @command  # type: ignore[misc]
         def double(self, msg: Any, buffers: list[Any]) -> tuple[Any, list[bytes]]:
@@ -144,6 +149,6 @@ def panel_probe(nested_bytes: bool = False) -> Any:
 
         def _handle_msg(self, msg: Any) -> None:
             if isinstance(msg, dict) and msg.get("kind") == "ping":
-                self.send(pong([]))
+                self.send(pong(msg, []))
 
     return AfmPanelProbe
