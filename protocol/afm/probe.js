@@ -166,9 +166,16 @@ async function runChecks(model, el, experimental) {
     return label === "child" || `the child model's label is ${JSON.stringify(label)} (ref ${JSON.stringify(ref)})`;
   }, el);
 
-  // one invoke at a time: "slow" keeps a kernel busy for its 1.5 s
-  const invoke = experimental?.invoke;
-  let noInvoke = typeof invoke !== "function" ? "experimental.invoke is not a function" : null;
+  // one invoke at a time: "slow" keeps a kernel busy for its 1.5 s; a host whose invoke never settles must not
+  // hold up the other checks
+  const raw = experimental?.invoke;
+  const unsettled = Symbol("unsettled");
+  const invoke = async (...args) => {
+    const out = await Promise.race([raw(...args), sleep(WAIT_MS).then(() => unsettled)]);
+    if (out === unsettled) throw new Error(`invoke did not settle in ${WAIT_MS} ms`);
+    return out;
+  };
+  let noInvoke = typeof raw !== "function" ? "experimental.invoke is not a function" : null;
   await check("invoke_success", async () => {
     if (noInvoke) return noInvoke;
     let response, buffers;

@@ -188,7 +188,7 @@ def panel_server(made: list[Any], esm: Path) -> Iterator[str]:
     def app(make: Callable[[], Any]) -> Callable[[], Any]:
         def build() -> Any:
             column = pn.Column()
-            button = pn.widgets.Button(name="afm-remove")
+            button = pn.widgets.Button(label="afm-remove")
             button.on_click(lambda _: setattr(column, "objects", [button]))
             column.objects = [button, make()]
             return column
