@@ -71,6 +71,8 @@ async function roundTrip(model, token) {
 function initialize({ model, signal }) {
   A.events.push("initialize");
   A.initModel = model;
+  // whether a new `_esm` reached the page at all, for the hot reload row's reason
+  model.on("change:_esm", () => A.events.push("esm-changed"));
   const gen = { aborted: false, cleanup: false, hasSignal: typeof signal?.addEventListener === "function" };
   A.gens.push(gen);
   if (gen.hasSignal) signal.addEventListener("abort", () => (gen.aborted = true));

@@ -52,9 +52,14 @@ FEATURES: list[tuple[str, str, bool]] = [
 ]
 NEEDS_PYTHON = {name for name, _, needs in FEATURES if needs}
 DONE_MS = 60_000
+RELOAD_MS = 20_000
 TIMEOUT_MS = 60_000
 
 Result = dict[str, Any]
+
+
+def fail(reason: str) -> Result:
+    return {"status": "fail", "reason": reason}
 
 
 def collect(
@@ -70,8 +75,15 @@ def collect(
     if reload is not None:
         renders = page.evaluate("() => globalThis.__afm.views.length")
         reload()
-        page.wait_for_function("(n) => globalThis.__afm.views.length > n", arg=renders)
-        page.evaluate("() => globalThis.__afm.afterReload()")
+        try:
+            page.wait_for_function("(n) => globalThis.__afm.views.length > n", arg=renders, timeout=RELOAD_MS)
+            page.evaluate("() => globalThis.__afm.afterReload()")
+        except Exception:  # the row says so; the removal rows are still measured
+            arrived = page.evaluate("() => globalThis.__afm.events.includes('esm-changed')")
+            reason = f"no new render within {RELOAD_MS // 1000} s of the new `_esm`, " + (
+                "which reached the page as a change of `_esm`" if arrived else "which never reached the page"
+            )
+            page.evaluate("(r) => { globalThis.__afm.results.signal_aborted_on_hot_reload = r; }", fail(reason))
     if remove is not None:
         index = remove()
         page.evaluate("(i) => globalThis.__afm.afterRemoval(i)", index)
@@ -257,8 +269,12 @@ def run_panel_nested(browser: Any, url: str) -> Result:
 # ------------------------------------------------------------------------------------------------- JupyterLab
 
 
-def lab_notebook(make: str) -> dict[str, Any]:
-    source = f"import probe_widgets\nprobe_cls, child_cls = probe_widgets.{make}()\nprobe_cls(child=child_cls())"
+def lab_notebook(make: str, esm: Path) -> dict[str, Any]:
+    source = (
+        "import pathlib, probe_widgets\n"
+        f"probe_cls, child_cls = probe_widgets.{make}(pathlib.Path({str(esm)!r}))\n"
+        "probe_cls(child=child_cls())"
+    )
     cell = {"cell_type": "code", "id": "c1", "metadata": {}, "outputs": [], "execution_count": None, "source": source}
     kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": kernelspec}, "cells": [cell]}
@@ -269,12 +285,21 @@ def lab_server(root: Path) -> Iterator[str]:
     from jupyter_kernel_util import jupyterlab
 
     for make in ("anywidget_probe", "awc_probe"):
-        (root / f"{make}.ipynb").write_text(json.dumps(lab_notebook(make)))
-    with jupyterlab(root, PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])) as url:
+        (root / f"{make}.ipynb").write_text(json.dumps(lab_notebook(make, root / f"{make}.js")))
+    path = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
+    # ANYWIDGET_HMR: both libraries then watch a file `_esm` and send its new text (hot reload)
+    with jupyterlab(root, PYTHONPATH=path, ANYWIDGET_HMR="1") as url:
         yield url
 
 
-def run_lab(browser: Any, url: str, make: str) -> dict[str, Result]:
+def file_reloader(esm: Path) -> Callable[[], None]:
+    """An edit of the widget's ``_esm`` file, which the host's own watcher is to notice."""
+    from probe_widgets import ESM, RELOADED
+
+    return lambda: esm.write_text(ESM + RELOADED, encoding="utf-8")
+
+
+def run_lab(browser: Any, url: str, root: Path, make: str) -> dict[str, Result]:
     from jupyter_kernel_util import run_all_in_lab
 
     page = new_page(browser)
@@ -288,8 +313,7 @@ def run_lab(browser: Any, url: str, make: str) -> dict[str, Result]:
             page.wait_for_timeout(500)
             return int(page.evaluate(LAST_VIEW))
 
-        # anywidget's own hot reload needs ANYWIDGET_HMR and an `_esm` file watched in the kernel
-        return collect(page, remove, no_reload="hot reload (ANYWIDGET_HMR) is not driven in JupyterLab yet")
+        return collect(page, remove, reload=file_reloader(root / f"{make}.js"))
     finally:
         with contextlib.suppress(Exception):  # stop the kernel so the next notebook has the CPU
             page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")
@@ -308,7 +332,7 @@ def _():
     import marimo as mo
     import probe_widgets
 
-    probe_cls, child_cls = probe_widgets.anywidget_probe()
+    probe_cls, child_cls = probe_widgets.anywidget_probe(probe_widgets.Path("afm_marimo.js").resolve())
     probe = mo.ui.anywidget(probe_cls(child=child_cls()))
     show = mo.ui.switch(value=True, label="afm-show")
     return mo, probe, show
@@ -340,7 +364,8 @@ def marimo_server(root: Path) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "marimo", "-q", "run", str(notebook), "-p", str(port)]
     command += ["--host", "127.0.0.1", "--headless", "--no-token"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
+    path = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path, "ANYWIDGET_HMR": "1"}  # anywidget watches the `_esm` file
     log = root / "marimo.log"
     with server(command, log, cwd=root, env=env) as proc:
         url = f"http://127.0.0.1:{port}"
@@ -348,7 +373,7 @@ def marimo_server(root: Path) -> Iterator[str]:
         yield url
 
 
-def run_marimo(browser: Any, url: str) -> dict[str, Result]:
+def run_marimo(browser: Any, url: str, root: Path) -> dict[str, Result]:
     page = new_page(browser)
     try:
         page.goto(url)
@@ -358,7 +383,7 @@ def run_marimo(browser: Any, url: str) -> dict[str, Result]:
             page.get_by_text("afm-removed").wait_for()
             return int(page.evaluate(LAST_VIEW))
 
-        return collect(page, remove, no_reload="hot reload (`marimo edit --watch`) is not driven yet")
+        return collect(page, remove, reload=file_reloader(root / "afm_marimo.js"))
     finally:
         page.context.close()
 
@@ -409,10 +434,10 @@ def run_hosts(browser: Any, hosts: list[str]) -> dict[str, dict[str, Result]]:
             with lab_server(Path(tmp)) as url:
                 for host, make in (("lab-anywidget", "anywidget_probe"), ("lab-awc", "awc_probe")):
                     if host in hosts:
-                        attempt(host, lambda make=make: run_lab(browser, url, make))
+                        attempt(host, lambda make=make: run_lab(browser, url, Path(tmp), make))
         if "marimo" in hosts:
             with marimo_server(Path(tmp)) as url:
-                attempt("marimo", lambda: run_marimo(browser, url))
+                attempt("marimo", lambda: run_marimo(browser, url, Path(tmp)))
     return {host: measured[host] for host in hosts if host in measured}
 
 

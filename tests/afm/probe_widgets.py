@@ -78,8 +78,9 @@ def awc_probe(esm: Path | None = None) -> tuple[Any, Any]:
     return AfmProbe, AfmChild
 
 
-def anywidget_probe() -> tuple[Any, Any]:
-    """(probe class, child class) for anywidget 0.11's own Python API."""
+def anywidget_probe(esm: Path | None = None) -> tuple[Any, Any]:
+    """(probe class, child class) for anywidget 0.11's own Python API; ``esm`` as in :func:`awc_probe` (anywidget
+    watches such a file when ANYWIDGET_HMR=1)."""
     import anywidget
     import traitlets
     from anywidget.experimental import command
@@ -89,8 +90,11 @@ def anywidget_probe() -> tuple[Any, Any]:
         _esm = CHILD_ESM
         label = traitlets.Unicode("child").tag(sync=True)
 
+    if esm is not None:
+        esm.write_text(ESM, encoding="utf-8")
+
     class AfmProbe(anywidget.AnyWidget):
-        _esm = ESM
+        _esm = esm or ESM
         _css = CSS
         label = traitlets.Unicode("probe").tag(sync=True)
         from_js = traitlets.Unicode("").tag(sync=True)
