@@ -81,11 +81,16 @@ def collect(
         except Exception:  # the row says so; the removal rows are still measured
             arrived = page.evaluate("() => globalThis.__afm.events.includes('esm-changed')")
             reason = f"no new render within {RELOAD_MS // 1000} s of the new `_esm`, " + (
-                "which reached the page as a change of `_esm`" if arrived else "which never reached the page"
+                "which reached the page as a `change:_esm` event"
+                if arrived
+                else "and no `change:_esm` event reached the page"
             )
             page.evaluate("(r) => { globalThis.__afm.results.signal_aborted_on_hot_reload = r; }", fail(reason))
     if remove is not None:
         index = remove()
+        # removal reaches the page asynchronously (Panel: through Python and Bokeh); give it time, not a verdict
+        with contextlib.suppress(Exception):
+            page.wait_for_function("(i) => globalThis.__afm.views[i]?.cleanup", arg=index, timeout=10_000)
         page.evaluate("(i) => globalThis.__afm.afterRemoval(i)", index)
     results: dict[str, Result] = page.evaluate("() => globalThis.__afm.results")
     out: dict[str, Result] = {}
@@ -238,7 +243,6 @@ def run_panel(browser: Any, url: str, route: str, reload: Callable[[], Callable[
 
         def remove() -> int:
             page.get_by_role("button", name="afm-remove").click()
-            page.wait_for_timeout(1000)  # the removal's round trip through Python and Bokeh
             return int(page.evaluate(LAST_VIEW))
 
         no_reload = "hot reload (Panel's `--dev` file watching) is not driven yet"
@@ -310,7 +314,6 @@ def run_lab(browser: Any, url: str, root: Path, make: str) -> dict[str, Result]:
         def remove() -> int:
             # what "Clear All Outputs" does: the output area disposes the widget's view
             page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-            page.wait_for_timeout(500)
             return int(page.evaluate(LAST_VIEW))
 
         return collect(page, remove, reload=file_reloader(root / f"{make}.js"))
