@@ -294,9 +294,12 @@ A.afterReload = async () => {
   const [view] = A.views;
   const problems = [];
   if (A.gens.length < 2) problems.push("initialize did not run again");
-  if (!gen?.aborted) problems.push("initialize's signal was not aborted");
-  if (!view?.aborted) problems.push("render's signal was not aborted");
-  if (!gen?.cleanup || !view?.cleanup) problems.push("a cleanup did not run");
+  if (!gen?.hasSignal) problems.push("initialize got no signal");
+  else if (!gen.aborted) problems.push("initialize's signal was not aborted");
+  if (!view?.hasSignal) problems.push("render got no signal");
+  else if (!view.aborted) problems.push("render's signal was not aborted");
+  if (!gen?.cleanup) problems.push("initialize's cleanup did not run");
+  if (!view?.cleanup) problems.push("render's cleanup did not run");
   A.results.signal_aborted_on_hot_reload = problems.length
     ? { status: "fail", reason: problems.join("; ") }
     : { status: "pass" };

@@ -45,7 +45,11 @@ FEATURES: list[tuple[str, str, bool]] = [
     ("invoke_error_rejects", "`experimental.invoke` of a command that raises rejects", True),
     ("invoke_timeout_rejects", "`experimental.invoke` rejects when its `signal` times out", True),
     ("css_applies", "`_css` applies to the widget's elements", False),
-    ("signal_aborted_on_hot_reload", "a new `_esm` from Python aborts the old `signal`s and runs the cleanups", False),
+    (
+        "signal_aborted_on_hot_reload",
+        "a new `_esm` (hot reload) aborts the old `signal`s and runs the old cleanups",
+        False,
+    ),
     ("render_cleanup_on_removal", "`render`'s cleanup runs when the host removes the view", False),
     ("signal_aborted_on_removal", "`render`'s `signal` is aborted when the host removes the view", False),
     ("listeners_dropped_on_removal", "a removed view's `on` listeners no longer fire", False),
@@ -196,7 +200,7 @@ def panel_server(made: list[Any], esm: Path) -> Iterator[str]:
     from probe_widgets import awc_probe, panel_probe
 
     probe_cls, child_cls = awc_probe(esm)
-    component_cls = panel_probe()
+    component_cls = panel_probe(esm=esm.with_name("component.js"))
 
     def make_probe() -> Any:
         made.append(probe_cls(child=child_cls()))
@@ -235,7 +239,7 @@ def panel_server(made: list[Any], esm: Path) -> Iterator[str]:
         state.reset()
 
 
-def run_panel(browser: Any, url: str, route: str, reload: Callable[[], Callable[[], None]] | None) -> dict[str, Result]:
+def run_panel(browser: Any, url: str, route: str, reload: Callable[[], Callable[[], None]]) -> dict[str, Result]:
     """``reload`` gives the reloader of the widget this page's session made."""
     page = new_page(browser)
     try:
@@ -245,8 +249,7 @@ def run_panel(browser: Any, url: str, route: str, reload: Callable[[], Callable[
             page.get_by_role("button", name="afm-remove").click()
             return int(page.evaluate(LAST_VIEW))
 
-        no_reload = "hot reload (Panel's `--dev` file watching) is not driven yet"
-        return collect(page, remove, reload=reload() if reload else None, no_reload=no_reload)
+        return collect(page, remove, reload=reload())
     finally:
         page.context.close()
 
@@ -429,7 +432,8 @@ def run_hosts(browser: Any, hosts: list[str]) -> dict[str, dict[str, Result]]:
             if "panel" in hosts:
                 attempt("panel", lambda: run_panel(browser, url, "awc", lambda: reloader(made[-1], esm)))
             if "panel-component" in hosts:
-                attempt("panel-component", lambda: run_panel(browser, url, "component", None))
+                reload_component = lambda: file_reloader(esm.with_name("component.js"))  # noqa: E731
+                attempt("panel-component", lambda: run_panel(browser, url, "component", reload_component))
             if "panel-component" in hosts:
                 measured["panel-component"]["nested_binary_dataview"] = run_panel_nested(browser, url)
     with tempfile.TemporaryDirectory() as tmp:

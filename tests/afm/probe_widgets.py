@@ -130,15 +130,20 @@ def anywidget_probe(esm: Path | None = None) -> tuple[Any, Any]:
     return AfmProbe, AfmChild
 
 
-def panel_probe(nested_bytes: bool = False) -> Any:
+def panel_probe(nested_bytes: bool = False, esm: Path | None = None) -> Any:
     """The probe as Panel's own ``AnyWidgetComponent`` (no child models, no commands: the page reports what is
     missing). Bytes inside a ``param.Dict`` stop the whole component from rendering, so they are measured in
-    a component of their own (``nested_bytes=True``)."""
+    a component of their own (``nested_bytes=True``). ``esm``: a file Panel watches (``_debug``), for hot
+    reload."""
     import param
     from panel.custom import AnyWidgetComponent
 
+    if esm is not None:
+        esm.write_text(ESM, encoding="utf-8")
+
     class AfmPanelProbe(AnyWidgetComponent):  # type: ignore[misc]
-        _esm = ESM
+        _esm = esm or ESM
+        _debug = esm is not None  # Panel watches the `_esm` file as in `panel serve --dev`, for this class only
         _stylesheets = [CSS]
         label = param.String(default="probe")
         from_js = param.String(default="")
