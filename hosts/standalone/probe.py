@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,18 @@ if TYPE_CHECKING:  # the server's packages may be absent (Pyodide): missing() sa
     from .server import StandaloneServer
 
 TAKE_TIMEOUT = 10.0  # seconds to wait for the server to answer a ping
+
+
+def _as_a_page_would(value: Any) -> Any:
+    """What a page's ``JSON.stringify`` makes of ``value``: NaN and the infinities become null (a page cannot
+    send them; the server refuses them from any other sender, framing.py)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _as_a_page_would(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_a_page_would(item) for item in value]
+    return value
 
 
 class SocketProbe(Probe):
@@ -40,7 +53,8 @@ class SocketProbe(Probe):
         weakref.finalize(self, self.socket.close)  # a forgotten probe does not keep its socket (and links) open
 
     def deliver(self, data: Any, buffers: Sequence[bytes] = ()) -> None:
-        self.socket.send(encode_frame(self.model_id, data, [memoryview(b) for b in buffers], escaped=True))
+        frame = encode_frame(self.model_id, _as_a_page_would(data), [memoryview(b) for b in buffers], escaped=True)
+        self.socket.send(frame)
         self._sync()
 
     def take(self) -> list[Received]:

@@ -62,6 +62,8 @@ def json_values(nan: bool) -> st.SearchStrategy[Any]:
         | st.integers(min_value=-(2**80), max_value=2**80)  # beyond 64 bits
         | st.floats(allow_nan=nan, allow_infinity=nan)
         | st.text(max_size=12)
+        # lone UTF-16 surrogates ("\ud83d", half an emoji): JSON escapes them, no valid UTF-8 can carry them
+        | st.text(st.characters(categories=["Cs"]) | st.characters(max_codepoint=0x7F), min_size=1, max_size=4)
     )
     return st.recursive(
         leaves,
