@@ -20,6 +20,7 @@ from anywidget_core.hosts.static import to_html
 from .cases import CASES, build_port
 from .checks import CHECKS, foreign_errors
 from .pages import LAB_CONTEXT_CSS, MEASURE, TOLERANCE, open_offline, open_standalone, section, wait_until
+from .ports import Column
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 
@@ -96,6 +97,7 @@ def test_standalone_child_views_go_with_their_column(how: str, context: Any) -> 
     page with its last view (measured: with remove() a no-op, they stay). The original's host (anywidget in
     JupyterLab) manages CSS its own way, so this is checked on the runtime's page only."""
     widget = build_port("column")
+    assert isinstance(widget, Column)
     children = list(widget.children)
     styles = "ids => ids.map(id => document.querySelectorAll(`style[data-anywidget-model='${id}']`).length)"
     with serve({"column": widget}, title="column") as server:
