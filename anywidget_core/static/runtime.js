@@ -983,8 +983,9 @@ class Runtime {
 /**
  * ipywidgets' `create_view(model)` for widgets that compose others (manywidgets' Column): resolves, once the child
  * has rendered with its own module and CSS, to `{el, model, remove}`. `el` is a new element the caller places;
- * `remove()` runs the child's cleanup and drops its CSS. The child's model is shared, not copied. The view also goes
- * when the parent's view (or hook) that asked for it goes (`signal`), so a parent that forgets it leaks nothing.
+ * `remove()` runs the child's cleanup and drops its CSS. The child's model is shared, not copied. Unlike ipywidgets
+ * (which leaves it to the parent), the view also goes when the parent's view or hook that asked for it goes
+ * (`signal`), as host.getWidget's views do, so a parent that forgets remove() leaks no view.
  * As in ipywidgets the child renders before it is placed, so its CSS first goes to the document; once `el` is
  * connected the CSS moves to the shadow root it landed in, if any (Panel), which document styles never reach.
  */
