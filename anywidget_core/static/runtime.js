@@ -970,6 +970,9 @@ class Runtime {
         const modelId = typeof id === "string" && id.startsWith(REF_PREFIX) ? id.slice(REF_PREFIX.length) : id;
         return (await this.waitForOpen(modelId)).makeProxy(signal);
       },
+      // ipywidgets' create_view (what anywidget 0.11 hands widgets in JupyterLab): a promise of a rendered view of
+      // a model from get_model, whose `el` the caller places; see createChildView.
+      create_view: (model) => createChildView(this, model, signal),
     };
   }
 
@@ -1030,6 +1033,56 @@ class Runtime {
     this.transmit(modelId, { method: "close" }, []);
     this.destroy(record);
   }
+}
+
+// ------------------------------------------------------------------------------------ widget_manager.create_view
+
+/**
+ * ipywidgets' `create_view(model)` for widgets that compose others (manywidgets' Column): resolves, once the child
+ * has rendered with its own module and CSS, to `{el, model, remove}`. `el` is a new element the caller places;
+ * `remove()` runs the child's cleanup and drops its CSS. The child's model is shared, not copied. Unlike ipywidgets
+ * (which leaves it to the parent), the view also goes when the parent's view or hook that asked for it goes
+ * (`signal`), as host.getWidget's views do, so a parent that forgets remove() leaks no view.
+ * As in ipywidgets the child renders before it is placed, so its CSS first goes to the document; once `el` is
+ * connected the CSS moves to the shadow root it landed in, if any (Panel), which document styles never reach.
+ */
+async function createChildView(runtime, model, signal) {
+  const modelId = model?.model_id;
+  if (typeof modelId !== "string") throw new TypeError("create_view needs a model from widget_manager.get_model");
+  const record = await runtime.waitForOpen(modelId);
+  const el = document.createElement("div");
+  const view = { el, controller: null, cleanup: null, gen: null, root: null };
+  let removed = false;
+  const remove = () => {
+    if (removed) return;
+    removed = true;
+    signal?.removeEventListener("abort", remove);
+    record.views.delete(view);
+    view.controller?.abort(); // the child sees removal at once; its cleanup runs in lifecycle order
+    record.enqueue(async () => {
+      await runtime.stopView(record, view);
+      el.replaceChildren();
+      if (view.root) record.releaseCss(view.root);
+      view.root = null;
+    });
+  };
+  const childView = { el, model, remove };
+  if (signal?.aborted) return (remove(), childView);
+  signal?.addEventListener("abort", remove, { once: true });
+  record.views.add(view);
+  await record.enqueue(() => runtime.startView(record, view));
+  const follow = () => {
+    if (removed || !record.views.has(view) || !view.root) return; // no root yet: startView will take el's own
+    if (!el.isConnected) return void requestAnimationFrame(follow);
+    const root = rootOf(el);
+    if (root === view.root) return;
+    record.attachCss(root);
+    record.releaseCss(view.root);
+    view.root = root;
+    if (root !== document) el.setAttribute(VIEW_ATTR, ""); // the shadow-root box-sizing reset's target
+  };
+  follow();
+  return childView;
 }
 
 /** A runtime over one transport. See the module comment; the public surface is receive/render/model/close/dispose. */

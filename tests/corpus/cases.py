@@ -53,6 +53,10 @@ CASES: dict[str, dict[str, str]] = {
         "port": "ports.Button(label='Go')",
         "original": "__import__('manywidgets').Button(label='Go')",
     },
+    "column": {
+        "port": "ports.Column(children=[ports.Button(label='One'), ports.Button(label='Two')])",
+        "original": "(lambda mw: mw.Column(mw.Button(label='One'), mw.Button(label='Two')))(__import__('manywidgets'))",
+    },
     "quak": {
         "port": "ports.Quak(frame())",
         "original": "__import__('quak').Widget(frame())",

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .pages import TOLERANCE, wait_until
+from .ports import Column
 
 Action = Callable[[Any, Any], None]  # (the widget's section locator, the port) -> None; raises when not reached
 
@@ -91,6 +92,42 @@ def button_python(section: Any, w: Any) -> None:
     _shows(section, ".manywidgets-button", "Stop")
 
 
+def child(w: Any, index: int) -> Any:
+    """A container's child widget, whichever side holds it: a port here, or a kernel's widget (``KernelObject``,
+    ``RemoteWidget``: each has ``child``)."""
+    return w.children[index] if isinstance(w, Column) else w.child(index)
+
+
+def column_interact(section: Any, w: Any) -> None:
+    buttons = section.locator(".manywidgets-column .manywidgets-button")
+    wait_until(lambda: buttons.count() == 2, what="both children rendered in the column")
+    # the child's own CSS reached the root it was placed in (a shadow root on Panel and marimo): its padding
+    padding = buttons.nth(1).evaluate("b => getComputedStyle(b).paddingTop")
+    assert padding == "8px", f"the child button's CSS is missing: padding-top {padding}"
+    buttons.nth(1).click()
+    wait_until(lambda: child(w, 1).clicks == 1, what="the second child's clicks == 1 in Python")
+    assert child(w, 0).clicks == 0  # each child view writes its own model
+
+
+def reverse_children(w: Any) -> None:
+    if isinstance(w, Column):
+        w.children = w.children[::-1]
+    else:
+        w.reverse_children()
+
+
+def column_python(section: Any, w: Any) -> None:
+    buttons = section.locator(".manywidgets-column .manywidgets-button")
+    child(w, 0).label = "Stop"
+    _shows(section, ".manywidgets-column .manywidgets-button", "Stop")
+    assert buttons.nth(1).inner_text() == "Two"
+    # a new children list: the column removes its child views and creates new ones on the same models
+    reverse_children(w)
+    wait_until(lambda: buttons.all_inner_texts() == ["Two", "Stop"], what="the children reordered on the page")
+    buttons.nth(0).click()
+    wait_until(lambda: child(w, 0).clicks == 2, what="a click on the re-created view reaching the same model")
+
+
 def quak_interact(section: Any, w: Any) -> None:
     # the sort button listens to mousedown (it shows on hover); sorting re-queries and writes the new SQL
     section.locator(".sort-button").first.dispatch_event("mousedown")
@@ -123,6 +160,15 @@ CHECKS: dict[str, Check] = {
         button_interact,
         button_python,
         # measured: 55.5 x 32 px standalone, 57.1 x 37 in JupyterLab (Lab's --jp-ui-font-family, line-height 21px)
+        lab_context=True,
+    ),
+    # manywidgets' Column: two Buttons rendered through model.widget_manager (get_model + create_view); its key is
+    # the column, whose size holds the children's (Buttons: lab_context, as above)
+    "column": Check(
+        ".manywidgets-column",
+        (".manywidgets-column", "marginTop", "10px"),
+        column_interact,
+        column_python,
         lab_context=True,
     ),
     "quak": Check("table", None, quak_interact, None),

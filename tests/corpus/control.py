@@ -22,7 +22,8 @@ def _plain(value: Any) -> Any:
 
 
 def serve_control(widget: Any, port: int) -> None:
-    """In the kernel: answer ``{"op": "get"|"set", "name": ..., "value": ...}`` lines for ``widget``."""
+    """In the kernel: answer ``{"op": "get"|"set"|"reverse_children", "name": ..., "value": ..., "child": [i, ...]}``
+    lines for ``widget`` (or, with ``child``, for ``widget.children[i]...``, a container's child)."""
     import marimo as mo
 
     listener = socket.create_server(("127.0.0.1", port))
@@ -30,10 +31,16 @@ def serve_control(widget: Any, port: int) -> None:
     def answer(line: bytes) -> dict[str, Any]:
         try:
             request = json.loads(line)
+            target = widget
+            for index in request.get("child", []):
+                target = target.children[index]
             if request["op"] == "set":
-                setattr(widget, request["name"], request["value"])
+                setattr(target, request["name"], request["value"])
                 return {"ok": True}
-            return {"ok": True, "value": _plain(getattr(widget, request["name"]))}
+            if request["op"] == "reverse_children":
+                target.children = target.children[::-1]
+                return {"ok": True}
+            return {"ok": True, "value": _plain(getattr(target, request["name"]))}
         except Exception as exc:  # reported to the test, which fails with it
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
 
@@ -51,11 +58,21 @@ def serve_control(widget: Any, port: int) -> None:
 class RemoteWidget:
     """In the test: ``remote.count`` and ``remote.count = 3`` on the kernel's widget."""
 
-    def __init__(self, port: int) -> None:
-        stream = socket.create_connection(("127.0.0.1", port), timeout=20).makefile("rwb")
+    def __init__(self, port: int = 0, *, stream: Any = None, child: tuple[int, ...] = ()) -> None:
+        if stream is None:
+            stream = socket.create_connection(("127.0.0.1", port), timeout=20).makefile("rwb")
         object.__setattr__(self, "_stream", stream)
+        object.__setattr__(self, "_child", child)
+
+    def child(self, index: int) -> RemoteWidget:
+        """The kernel widget's ``children[index]``, over the same connection."""
+        return RemoteWidget(stream=self._stream, child=(*self._child, index))
+
+    def reverse_children(self) -> None:
+        self._ask({"op": "reverse_children"})
 
     def _ask(self, request: dict[str, Any]) -> Any:
+        request["child"] = list(self._child)
         self._stream.write(json.dumps(request).encode() + b"\n")
         self._stream.flush()
         reply = json.loads(self._stream.readline())

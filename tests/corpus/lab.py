@@ -90,6 +90,13 @@ class KernelObject:
     def __setattr__(self, name: str, value: Any) -> None:
         execute(self._kc, f"{self._expr}.{name} = {value!r}")
 
+    def child(self, index: int) -> KernelObject:
+        """The kernel widget's ``children[index]`` (a container's child widget)."""
+        return KernelObject(self._kc, f"{self._expr}.children[{index}]")
+
+    def reverse_children(self) -> None:
+        execute(self._kc, f"{self._expr}.children = {self._expr}.children[::-1]")
+
 
 @contextlib.contextmanager
 def lab_reference(browser: Any, root: Path) -> Iterator[dict[str, Any]]:

@@ -19,7 +19,8 @@ from anywidget_core.hosts.static import to_html
 
 from .cases import CASES, build_port
 from .checks import CHECKS, foreign_errors
-from .pages import LAB_CONTEXT_CSS, MEASURE, TOLERANCE, open_offline, open_standalone, section
+from .pages import LAB_CONTEXT_CSS, MEASURE, TOLERANCE, open_offline, open_standalone, section, wait_until
+from .ports import Column
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 
@@ -87,3 +88,28 @@ def test_static_offline(name: str, context: Any, tmp_path: Path, reference: dict
     page, attempted = open_offline(context, path)
     assert_rendered(section(page), name, page.corpus_errors, reference["originals"][name])
     assert attempted == []
+
+
+@pytest.mark.parametrize("how", ["children", "close"])
+def test_standalone_child_views_go_with_their_column(how: str, context: Any) -> None:
+    """create_view's views go when the column calls their remove(): on a new (empty) children list, and from the
+    column's cleanup when Python closes it; each child's stylesheet (one per model, counted per view) leaves the
+    page with its last view (measured: with remove() a no-op, they stay). The original's host (anywidget in
+    JupyterLab) manages CSS its own way, so this is checked on the runtime's page only."""
+    widget = build_port("column")
+    assert isinstance(widget, Column)
+    children = list(widget.children)
+    styles = "ids => ids.map(id => document.querySelectorAll(`style[data-anywidget-model='${id}']`).length)"
+    with serve({"column": widget}, title="column") as server:
+        page = open_standalone(context, server)
+        buttons = section(page).locator(".manywidgets-column .manywidgets-button")
+        wait_until(lambda: buttons.count() == 2, what="both children rendered")
+        ids = [c.model_id for c in children]
+        assert page.evaluate(styles, ids) == [1, 1]
+        if how == "children":
+            widget.children = []
+        else:
+            widget.close()
+        wait_until(lambda: page.evaluate(styles, ids) == [0, 0], what="the children's stylesheets removed")
+        assert buttons.count() == 0
+        assert page.corpus_errors == []
