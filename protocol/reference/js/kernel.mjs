@@ -56,6 +56,12 @@ function answer(kernel, request) {
       return kernel.python(widget("widget"), request);
     case "state":
       return { state: kernel.stateOf(widget("widget")) };
+    case "control_open":
+      kernel.controlOpen(request.frontend, request.version);
+      return {};
+    case "control":
+      kernel.controlReceive(request.frontend, request.data);
+      return {};
   }
   throw new Error(`unknown op ${JSON.stringify(request.op)}`);
 }
