@@ -15,6 +15,10 @@ export const BREAKS = {
   "no-ref-check": "accept a child reference to any live model, shown to that front end or not",
   "commands-reach-handlers": "hand command requests to the custom handlers as well (anywidget 0.11 does)",
   "silent-command-errors": "answer nothing for a failing or unknown command (anywidget 0.11's kernel side)",
+  "control-any-version": "answer a control comm of any major version instead of closing it",
+  "control-answers-any-method": "answer update_states to any method on the control comm",
+  "control-lists-closed": "list models closed from Python or by the front end in update_states",
+  "control-paths-in-state": "write update_states buffer paths into each state, without [model id, \"state\"]",
 };
 
 function breaksFrom(argv, env) {

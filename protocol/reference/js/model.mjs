@@ -265,7 +265,7 @@ export class Kernel {
 
   // A front end opens its control comm: major version 1 is spoken; any other is closed at once, unanswered.
   controlOpen(frontend, version) {
-    const speaks = String(version ?? "").split(".")[0] === CONTROL_MAJOR;
+    const speaks = String(version ?? "").split(".")[0] === CONTROL_MAJOR || this.breaks.has("control-any-version");
     this.controls.set(frontend, speaks);
     if (!speaks) this.sendControl(frontend, { method: "close" });
   }
@@ -273,12 +273,14 @@ export class Kernel {
   // request_states gets one update_states with every model open on this front end's transport; anything else,
   // or anything on a closed control comm, is ignored.
   controlReceive(frontend, data) {
-    if (!this.controls.get(frontend) || !isObject(data) || data.method !== "request_states") return;
+    if (!this.controls.get(frontend) || !isObject(data)) return;
+    if (data.method !== "request_states" && !this.breaks.has("control-answers-any-method")) return;
     const states = {};
     const paths = [];
     const buffers = [];
     for (const widget of this.widgets.values()) {
-      if (!widget.links.get(frontend)) continue;
+      const shown = this.breaks.has("control-lists-closed") ? widget.links.has(frontend) || widget.closed : false;
+      if (!widget.links.get(frontend) && !shown) continue;
       const full = encodeState({ ...this.protocolState(widget), ...widget.values });
       const { _model_name, _model_module, _model_module_version } = full.state;
       states[widget.modelId] = {
@@ -287,7 +289,8 @@ export class Kernel {
         model_module_version: _model_module_version,
         state: full.state,
       };
-      paths.push(...full.buffer_paths.map((path) => [widget.modelId, "state", ...path]));
+      const prefix = this.breaks.has("control-paths-in-state") ? [] : [widget.modelId, "state"];
+      paths.push(...full.buffer_paths.map((path) => [...prefix, ...path]));
       buffers.push(...full.buffers);
     }
     this.sendControl(frontend, { method: "update_states", states, buffer_paths: paths }, buffers);
