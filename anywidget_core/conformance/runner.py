@@ -427,6 +427,10 @@ def match_control(
             spec = specs.get(label) if model_id in names else None
             by_name[label] = _control_entry(entry, spec, f"{where}.{label}")
         data["states"] = by_name
+        expected_states = wanted.get("states")
+        if isinstance(expected_states, dict) and set(expected_states) != set(by_name):
+            extra, missing = sorted(set(by_name) - set(expected_states)), sorted(set(expected_states) - set(by_name))
+            raise Mismatch(f"{where}: states has unexpected model(s) {extra} and lacks {missing}")
         got_pairs = sorted(([_path_by_name(p, names), b] for p, b in zip(paths, buffers, strict=True)), key=_key)
         want_paths = wanted.pop("buffer_paths", [])
         want_pairs = sorted(([p, b] for p, b in zip(want_paths, want.get("buffers", []), strict=True)), key=_key)
