@@ -187,6 +187,7 @@ class JupyterProbe(Probe):
         self.opens: list[dict[str, Any]] = []  # raw comm_open messages (target, metadata) for wire tests
         self._comm_class = RecordingComm
         self.control: Any = None  # this front end's jupyter.widget.control comm, once opened
+        self.control_ids: set[str] = set()  # every control comm it opened: a replaced one's close is no model's
         self.control_frames: list[Received] = []
         self.key = key
         self.link = show(widget, key, create)
@@ -204,7 +205,7 @@ class JupyterProbe(Probe):
         bufs = [bytes(b) for b in buffers or ()]
         # What a front end gets went through the kernel session's JSON packer (tuples arrive as lists).
         data = json.loads(json.dumps(data, allow_nan=False))
-        if comm is self.control and comm is not None:
+        if comm.comm_id in self.control_ids:
             method = {"comm_close": {"method": "close"}}.get(msg_type)
             self.control_frames.append(Received(comm.comm_id, method or dict(data or {}), bufs))
         elif msg_type == "comm_open":
@@ -257,6 +258,7 @@ class JupyterProbe(Probe):
         from . import control
 
         self.control = self._comm_class(primary=False, target_name=control.TARGET)
+        self.control_ids.add(self.control.comm_id)
         msg = {
             "msg_type": "comm_open",
             "content": {"comm_id": self.control.comm_id, "target_name": control.TARGET, "data": {}},
