@@ -125,6 +125,8 @@ class MemoryHost(Host):
     """Keeps everything in memory: the reference host for tests and for the conformance kit."""
 
     name = "memory"
+    # Jupyter's jupyter.widget.control comm is a binding of the Jupyter host (SPEC §8.1.1), not of this one.
+    unsupported: ClassVar[tuple[str, ...]] = ("control_comm",)
 
     def probe(self, widget: Widget) -> MemoryFrontEnd:
         return MemoryFrontEnd(widget, ("memory", next(_frontend_ids)))

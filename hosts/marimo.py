@@ -327,7 +327,8 @@ class MarimoHost(Host):
     # stream): marimo itself drops echo_update, and error has no marimo message type.
     drops: ClassVar[tuple[str, ...]] = ("echo_update", "error")
     # marimo's browser never sends request_state (a reloaded page gets marimo's recorded state instead).
-    unsupported: ClassVar[tuple[str, ...]] = ("request_state",)
+    # Nor does it have Jupyter's control comm (SPEC §8.1.1): the control target is not registered under marimo.
+    unsupported: ClassVar[tuple[str, ...]] = ("request_state", "control_comm")
 
     def __init__(self) -> None:
         self._count = 0

@@ -14,7 +14,16 @@ from typing import Any
 
 from ..host import Received
 from .process import ExecError, LineProcess
-from .runner import Mismatch, Outcome, _check_schema, _describe, _match, _summary, check_protocol_keys
+from .runner import (
+    Mismatch,
+    Outcome,
+    _check_schema,
+    _describe,
+    _match,
+    _summary,
+    check_protocol_keys,
+    match_control,
+)
 
 DRIVER_VERSION = 1
 HOST_NAME = "exec"
@@ -87,6 +96,7 @@ class _ExecReplay:
     drops: set[str]
     model_ids: dict[str, str] = dataclass_field(default_factory=dict)
     inbox: dict[str, list[Received]] = dataclass_field(default_factory=dict)  # front end -> not yet expected
+    control_inbox: dict[str, list[Received]] = dataclass_field(default_factory=dict)  # the same, control comm
     shown: dict[str, str] = dataclass_field(default_factory=dict)  # front end -> widget name
     received: list[Any] = dataclass_field(default_factory=list)
     changes: list[Any] = dataclass_field(default_factory=list)
@@ -120,8 +130,11 @@ class _ExecReplay:
         return reply
 
     def _collect(self, message: Any) -> None:
-        if not isinstance(message, dict) or not {"frontend", "model_id", "data"} <= set(message):
-            raise Mismatch(f"an out message needs frontend, model_id and data: {message!r}")
+        # A message on the front end's control comm (SPEC §8.1.1) says "control": true and names no model.
+        control = isinstance(message, dict) and message.get("control") is True
+        needed = {"frontend", "data"} if control else {"frontend", "model_id", "data"}
+        if not isinstance(message, dict) or not needed <= set(message):
+            raise Mismatch(f"an out message needs {', '.join(sorted(needed))}: {message!r}")
         if message["frontend"] not in self.shown:
             raise Mismatch(f"a message went to front end {message['frontend']!r}, which showed nothing")
         try:
@@ -130,6 +143,9 @@ class _ExecReplay:
             raise Mismatch(f"out buffers must be base64 strings: {message.get('buffers')!r}") from None
         if not isinstance(message["data"], dict):
             raise Mismatch(f"out data must be an object: {message['data']!r}")
+        if control:
+            self.control_inbox.setdefault(message["frontend"], []).append(Received("", message["data"], buffers))
+            return
         received = Received(str(message["model_id"]), message["data"], buffers)
         self.inbox[message["frontend"]].append(received)
 
@@ -165,6 +181,16 @@ class _ExecReplay:
         elif "expect_changes" in step:
             _match(self._wire_value(step["expect_changes"]), self.changes, "observed changes")
             self.changes.clear()
+        elif "control_open" in step:
+            self._ask({"op": "control_open", "frontend": step["control_open"], "version": step.get("version", "1.0.0")})
+        elif "control" in step:
+            self._ask(
+                {"op": "control", "frontend": step.get("frontend", "fe"), "data": self._wire_value(step["control"])}
+            )
+        elif "expect_control" in step:
+            actual = self.control_inbox.pop(step.get("frontend", "fe"), [])
+            names = {model_id: name for name, model_id in self.model_ids.items()}
+            match_control(step["expect_control"], actual, names, self.vector["widgets"], self._wire_value)
         else:
             raise ValueError(f"unknown step {step!r}")
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, runtime_checkable
 
 import msgspec
 
@@ -39,6 +39,24 @@ PROTOCOL_KEYS = {
     "_view_count": None,
 }
 VERSIONED_KEYS = ("_model_module_version", "_view_module_version", "_anywidget_id")
+# The feature a vector `requires` when it drives Jupyter's control comm (SPEC §8.1.1); hosts without one list it
+# in `unsupported`.
+CONTROL_COMM = "control_comm"
+
+
+@runtime_checkable
+class ControlProbe(Protocol):
+    """A probe whose front end can also use the binding's control comm (``jupyter.widget.control``)."""
+
+    def control_open(self, version: str) -> None:
+        """The front end opens its control comm with this ``metadata.version``."""
+
+    def control_send(self, data: Any) -> None:
+        """The front end sends ``data`` on its control comm (nothing arrives once that comm is closed)."""
+
+    def control_take(self) -> list[Received]:
+        """What the kernel side sent on the control comm since the last call (a kernel-side close as
+        ``{"method": "close"}``)."""
 
 
 @dataclass
@@ -229,8 +247,23 @@ class _Replay:
         elif "expect_changes" in step:
             _match(self._refs(step["expect_changes"]), self.changes, "observed changes")
             self.changes.clear()
+        elif "control_open" in step:
+            self._control(step["control_open"]).control_open(step.get("version", "1.0.0"))
+        elif "control" in step:
+            self._control(step.get("frontend", "fe")).control_send(self._refs(step["control"]))
+        elif "expect_control" in step:
+            actual = self._control(step.get("frontend", "fe")).control_take()
+            names = {w.model_id: n for n, w in self.widgets.items()}
+            match_control(step["expect_control"], actual, names, self.vector["widgets"], self._refs)
         else:
             raise ValueError(f"unknown step {step!r}")
+
+    def _control(self, frontend: str) -> ControlProbe:
+        probe = self.frontends[frontend]
+        if not isinstance(probe, ControlProbe):
+            # A host without a control comm declares it unsupported, so this vector is n/a there, not run.
+            raise Mismatch(f"this host's front end has no control comm; declare {CONTROL_COMM!r} unsupported")
+        return probe
 
     def _python(self, step: dict[str, Any]) -> None:
         action = step["python"]
@@ -350,6 +383,81 @@ def check_protocol_keys(state: dict[str, Any], spec: dict[str, Any], where: str)
         if not isinstance(value, str) or not value:
             raise Mismatch(f"{where}: open state needs a non-empty string {key}")
     return state
+
+
+def match_control(
+    expected: list[dict[str, Any]],
+    actual: list[Received],
+    names: dict[str, str],
+    specs: dict[str, Any],
+    wire: Any,
+) -> None:
+    """The messages a front end's control comm received against an ``expect_control`` step (SPEC §9).
+
+    ``names`` maps model ids to the vector's widget names, ``specs`` are the vector's widgets and ``wire`` turns
+    the vector's notation into wire values. In an ``update_states`` the states are keyed by widget name, each
+    full state's protocol keys are checked by rule (and the three ``model_*`` members against them), and the
+    buffer paths (first element a widget name) are compared with their buffers as pairs, in any order: the
+    protocol fixes no order between models.
+    """
+    if len(actual) != len(expected):
+        raise Mismatch(
+            f"the control comm received {len(actual)} message(s), expected {len(expected)}: "
+            f"{[_summary(m) for m in actual]}"
+        )
+    for position, (want, got) in enumerate(zip(expected, actual, strict=True)):
+        where = f"control message {position + 1}"
+        data = dict(got.data)
+        buffers = [_b64(b) for b in got.buffers]
+        wanted = dict(wire(want["data"]))
+        if data.get("method") != "update_states" or wanted.get("method") != "update_states":
+            _match(wanted, data, where)
+            _match(want.get("buffers", []), buffers, f"{where} buffers")
+            continue
+        paths = data.pop("buffer_paths", None)
+        if not isinstance(paths, list) or len(paths) != len(buffers):
+            raise Mismatch(f"{where}: {len(buffers)} buffer(s) for buffer_paths {_show(paths)}")
+        states = data.get("states")
+        if not isinstance(states, dict):
+            raise Mismatch(f"{where}: states must be an object, got {_show(states)}")
+        by_name: dict[str, Any] = {}
+        for key, entry in states.items():
+            model_id = str(key)
+            label = names.get(model_id, model_id)  # a model the vector does not declare keeps its id
+            spec = specs.get(label) if model_id in names else None
+            by_name[label] = _control_entry(entry, spec, f"{where}.{label}")
+        data["states"] = by_name
+        expected_states = wanted.get("states")
+        if isinstance(expected_states, dict) and set(expected_states) != set(by_name):
+            extra, missing = sorted(set(by_name) - set(expected_states)), sorted(set(expected_states) - set(by_name))
+            raise Mismatch(f"{where}: states has unexpected model(s) {extra} and lacks {missing}")
+        got_pairs = sorted(([_path_by_name(p, names), b] for p, b in zip(paths, buffers, strict=True)), key=_key)
+        want_paths = wanted.pop("buffer_paths", [])
+        want_pairs = sorted(([p, b] for p, b in zip(want_paths, want.get("buffers", []), strict=True)), key=_key)
+        _match(wanted, data, where)
+        _match(want_pairs, got_pairs, f"{where} [buffer path, buffer] pairs")
+
+
+def _control_entry(entry: Any, spec: Any, where: str) -> Any:
+    """One model of an ``update_states``: its ``model_*`` members repeat the state's, whose protocol keys are
+    checked and removed (§3.1) as in an ``open``."""
+    if not isinstance(spec, dict) or not isinstance(entry, dict) or not isinstance(entry.get("state"), dict):
+        return entry  # not a model of the vector, or of the wrong shape: the exact match reports it
+    state = entry["state"]
+    for member in ("model_name", "model_module", "model_module_version"):
+        if entry.get(member) != state.get(f"_{member}"):
+            raise Mismatch(f"{where}: {member} {_show(entry.get(member))} is not the state's _{member}")
+    return {**entry, "state": check_protocol_keys(dict(state), spec, f"{where}.state")}
+
+
+def _path_by_name(path: Any, names: dict[str, str]) -> Any:
+    if isinstance(path, list) and path and isinstance(path[0], str):
+        return [names.get(path[0], path[0]), *path[1:]]
+    return path
+
+
+def _key(pair: list[Any]) -> str:
+    return json.dumps(pair, default=str)
 
 
 def _bytes_to_marker(value: Any) -> Any:

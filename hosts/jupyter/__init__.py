@@ -185,6 +185,11 @@ class JupyterProbe(Probe):
             return comm
 
         self.opens: list[dict[str, Any]] = []  # raw comm_open messages (target, metadata) for wire tests
+        self._comm_class = RecordingComm
+        self.control: Any = None  # this front end's jupyter.widget.control comm, once opened
+        self.control_ids: set[str] = set()  # every control comm it opened: a replaced one's close is no model's
+        self.control_frames: list[Received] = []
+        self.key = key
         self.link = show(widget, key, create)
         self.model_id = widget.model_id
 
@@ -200,7 +205,10 @@ class JupyterProbe(Probe):
         bufs = [bytes(b) for b in buffers or ()]
         # What a front end gets went through the kernel session's JSON packer (tuples arrive as lists).
         data = json.loads(json.dumps(data, allow_nan=False))
-        if msg_type == "comm_open":
+        if comm.comm_id in self.control_ids:
+            method = {"comm_close": {"method": "close"}}.get(msg_type)
+            self.control_frames.append(Received(comm.comm_id, method or dict(data or {}), bufs))
+        elif msg_type == "comm_open":
             self.opens.append({"comm_id": comm.comm_id, "data": data, "metadata": metadata, **keys})
             self.frames.append(Received(comm.comm_id, {"method": "open", **(data or {})}, bufs))
         elif msg_type == "comm_msg":
@@ -235,6 +243,38 @@ class JupyterProbe(Probe):
         flush_all()  # time passes for this front end: merged updates of a burst arrive
         new = self.frames[self._seen :]
         self._seen = len(self.frames)
+        return new
+
+    # -------------------------------------------------------------- the control comm (SPEC §8.1.1)
+
+    def control_open(self, version: str) -> None:
+        """The front end opens ``jupyter.widget.control`` as a reloaded JupyterLab page does: ipykernel's
+        CommManager makes a non-primary comm and calls the target with the ``comm_open`` message.
+
+        The target is :func:`control._opened`, the handler ``control.ensure_registered`` registers, called with
+        this probe's key: the registration itself lives in the process-wide comm manager, bound to the first key
+        registered, so each probe (one key each) cannot go through it. No other library's handler is merged.
+        """
+        from . import control
+
+        self.control = self._comm_class(primary=False, target_name=control.TARGET)
+        self.control_ids.add(self.control.comm_id)
+        msg = {
+            "msg_type": "comm_open",
+            "content": {"comm_id": self.control.comm_id, "target_name": control.TARGET, "data": {}},
+            "metadata": {"version": version},
+            "buffers": [],
+        }
+        control._opened(self.control, msg, self.key, None)
+
+    def control_send(self, data: Any) -> None:
+        if self.control is None or self.control._closed:
+            return  # ipykernel drops a comm_msg for a comm it no longer has
+        msg = {"msg_type": "comm_msg", "content": {"comm_id": self.control.comm_id, "data": data}, "metadata": {}}
+        self.control.handle_msg({**msg, "buffers": []})
+
+    def control_take(self) -> list[Received]:
+        new, self.control_frames = self.control_frames, []
         return new
 
 

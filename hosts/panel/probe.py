@@ -92,7 +92,7 @@ class PanelHost(Host):
 
     name = "panel"
     drops: ClassVar[tuple[str, ...]] = ()
-    unsupported: ClassVar[tuple[str, ...]] = ()
+    unsupported: ClassVar[tuple[str, ...]] = ("control_comm",)  # Jupyter's control comm (SPEC §8.1.1)
 
     @classmethod
     def missing(cls) -> str | None:

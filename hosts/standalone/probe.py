@@ -6,7 +6,7 @@ import itertools
 import math
 import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from anywidget_core import Widget
 from anywidget_core.host import Host, Probe, Received
@@ -85,6 +85,7 @@ class StandaloneHost(Host):
     """The standalone page host. Probes share one server, started on first use."""
 
     name = "standalone"
+    unsupported: ClassVar[tuple[str, ...]] = ("control_comm",)  # Jupyter's control comm (SPEC §8.1.1)
 
     def __init__(self) -> None:
         self._server: StandaloneServer | None = None

@@ -145,3 +145,20 @@ def test_hello_unsupported_marks_requiring_vectors_na(tmp_path: Path) -> None:
     vectors = [v for v in load_vectors() if v["name"] in {"frontend_request_state", "open_full_state"}]
     outcomes = {o.vector: o.status for o in ExecTarget(command, timeout=5).run(vectors)}
     assert outcomes == {"frontend_request_state": "n/a", "open_full_state": "fail"}
+
+
+def test_hello_unsupported_control_comm_marks_the_control_vectors_na(tmp_path: Path) -> None:
+    command = _script(
+        tmp_path,
+        """
+        import json, sys
+        for line in sys.stdin:
+            op = json.loads(line)["op"]
+            print(json.dumps({"unsupported": ["control_comm"]} if op == "hello" else {"fail": "no"}), flush=True)
+        """,
+    )
+    vectors = [v for v in load_vectors() if v["name"].startswith("control_") or v["name"] == "open_full_state"]
+    outcomes = {o.vector: o.status for o in ExecTarget(command, timeout=5).run(vectors)}
+    assert len(outcomes) >= 5
+    assert outcomes.pop("open_full_state") == "fail"
+    assert set(outcomes.values()) == {"n/a"}

@@ -25,4 +25,6 @@ def test_packaged_vectors_match_the_repository() -> None:
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda v: v["name"])
 def test_memory_host(vector: dict) -> None:
     outcome = run_vector(vector, MemoryHost())
-    assert outcome.status == "pass", outcome.detail
+    # Vectors of what this host lacks (Jupyter's control comm) are n/a, every other one must pass.
+    expected = "n/a" if set(vector.get("requires", ())) & set(MemoryHost.unsupported) else "pass"
+    assert outcome.status == expected, outcome.detail

@@ -9,6 +9,7 @@ import pytest
 
 from anywidget_core.conformance import load_vectors, run_vector
 from anywidget_core.hosts.jupyter import JupyterHost
+from anywidget_core.widget import Widget
 
 VECTORS = load_vectors()
 
@@ -24,3 +25,24 @@ def test_vectors_leave_no_comm_behind() -> None:
     for vector in VECTORS:
         run_vector(vector, JupyterHost())
     assert set(comm.get_comm_manager().comms) <= before
+
+
+def test_a_replaced_control_comm_stays_off_the_model_stream() -> None:
+    """A second control_open leaves the first comm open; its close (say, when it is garbage collected) belongs to
+    the control comm, not to the model the front end shows."""
+
+    class Plain(Widget):
+        _esm = "export default {}"
+
+    widget = Plain()
+    probe = JupyterHost().probe(widget)
+    try:
+        assert [m.data["method"] for m in probe.take()] == ["open"]
+        probe.control_open("1.0.0")
+        first = probe.control
+        probe.control_open("1.0.0")
+        first.close()
+        assert probe.take() == []
+        assert [m.data for m in probe.control_take()] == [{"method": "close"}]
+    finally:
+        widget.close()

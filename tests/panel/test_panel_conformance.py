@@ -27,5 +27,7 @@ def test_registered_as_the_panel_entry_point() -> None:
 def test_every_vector_passes() -> None:
     outcomes = run([PanelHost()], load_vectors())
     assert len(outcomes) >= 60
-    failed = [o for o in outcomes if o.status != "pass"]
+    # Vectors of Jupyter's control comm (SPEC §8.1.1) are n/a here; every other one must pass.
+    control = {v["name"] for v in load_vectors() if "control_comm" in v.get("requires", ())}
+    failed = [o for o in outcomes if o.status != ("n/a" if o.vector in control else "pass")]
     assert not failed, format_table(outcomes)

@@ -19,5 +19,7 @@ def test_every_vector_passes() -> None:
     finally:
         host.shutdown()
     assert len(outcomes) >= 60
-    failed = [o for o in outcomes if o.status != "pass"]
+    # Vectors of Jupyter's control comm (SPEC §8.1.1) are n/a here; every other one must pass.
+    control = {v["name"] for v in load_vectors() if "control_comm" in v.get("requires", ())}
+    failed = [o for o in outcomes if o.status != ("n/a" if o.vector in control else "pass")]
     assert not failed, format_table(outcomes)

@@ -15,6 +15,10 @@ export const BREAKS = {
   "no-ref-check": "accept a child reference to any live model, shown to that front end or not",
   "commands-reach-handlers": "hand command requests to the custom handlers as well (anywidget 0.11 does)",
   "silent-command-errors": "answer nothing for a failing or unknown command (anywidget 0.11's kernel side)",
+  "control-any-version": "answer a control comm of any major version instead of closing it",
+  "control-answers-any-method": "answer update_states to any method on the control comm",
+  "control-lists-closed": "list models closed from Python or by the front end in update_states",
+  "control-paths-in-state": "write update_states buffer paths into each state, without [model id, \"state\"]",
 };
 
 function breaksFrom(argv, env) {
@@ -56,6 +60,12 @@ function answer(kernel, request) {
       return kernel.python(widget("widget"), request);
     case "state":
       return { state: kernel.stateOf(widget("widget")) };
+    case "control_open":
+      kernel.controlOpen(request.frontend, request.version);
+      return {};
+    case "control":
+      kernel.controlReceive(request.frontend, request.data);
+      return {};
   }
   throw new Error(`unknown op ${JSON.stringify(request.op)}`);
 }

@@ -13,6 +13,7 @@ const MEMBERS = {
 };
 const SEVERITY = ["private_field", "unknown_field", "invalid_value"];
 const MODULE_VERSION = "~0.11.*";
+const CONTROL_MAJOR = "1"; // the control comm's protocol, as ipywidgets 8 speaks it
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 const isRequest = (c) =>
   isObject(c) && c.kind === "anywidget-command" && typeof c.id === "string" && typeof c.name === "string";
@@ -26,6 +27,7 @@ export class Kernel {
 
   reset(specs) {
     this.widgets = new Map();
+    this.controls = new Map(); // front end -> true while its control comm (SPEC §8.1.1) is open
     this.out = [];
     this.received = [];
     this.changes = [];
@@ -253,6 +255,45 @@ export class Kernel {
     for (const frontend of this.openLinks(widget)) {
       this.send(frontend, widget, { method: "custom", content: answer }, out);
     }
+  }
+
+  // ------------------------------------------------------------------ the control comm (SPEC §8.1.1)
+
+  sendControl(frontend, data, buffers = []) {
+    this.out.push({ frontend, control: true, data, buffers: buffers.map(toBase64) });
+  }
+
+  // A front end opens its control comm: major version 1 is spoken; any other is closed at once, unanswered.
+  controlOpen(frontend, version) {
+    const speaks = String(version ?? "").split(".")[0] === CONTROL_MAJOR || this.breaks.has("control-any-version");
+    this.controls.set(frontend, speaks);
+    if (!speaks) this.sendControl(frontend, { method: "close" });
+  }
+
+  // request_states gets one update_states with every model open on this front end's transport; anything else,
+  // or anything on a closed control comm, is ignored.
+  controlReceive(frontend, data) {
+    if (!this.controls.get(frontend) || !isObject(data)) return;
+    if (data.method !== "request_states" && !this.breaks.has("control-answers-any-method")) return;
+    const states = {};
+    const paths = [];
+    const buffers = [];
+    for (const widget of this.widgets.values()) {
+      const shown = this.breaks.has("control-lists-closed") ? widget.links.has(frontend) || widget.closed : false;
+      if (!widget.links.get(frontend) && !shown) continue;
+      const full = encodeState({ ...this.protocolState(widget), ...widget.values });
+      const { _model_name, _model_module, _model_module_version } = full.state;
+      states[widget.modelId] = {
+        model_name: _model_name,
+        model_module: _model_module,
+        model_module_version: _model_module_version,
+        state: full.state,
+      };
+      const prefix = this.breaks.has("control-paths-in-state") ? [] : [widget.modelId, "state"];
+      paths.push(...full.buffer_paths.map((path) => [...prefix, ...path]));
+      buffers.push(...full.buffers);
+    }
+    this.sendControl(frontend, { method: "update_states", states, buffer_paths: paths }, buffers);
   }
 
   // ------------------------------------------------------------------ Python-side actions
