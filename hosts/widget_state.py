@@ -51,22 +51,24 @@ def renderable(entry: Mapping[str, Any]) -> bool:
 
 
 def open_frames(models: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """An ``open`` frame per renderable model, buffers base64 (as :func:`anywidget_core.hosts.static.snapshot`)."""
+    """An ``open`` frame per renderable model, buffers as :func:`anywidget_core.hosts.static.snapshot` packs them."""
     frames: list[dict[str, Any]] = []
     for model_id, entry in models.items():
         if not renderable(entry):
             continue
         paths: list[list[Any]] = []
-        encoded: list[str] = []
+        encoded: list[str | dict[str, str]] = []
         for buffer in entry.get("buffers") or []:
             paths.append(list(buffer["path"]))
-            encoded.append(_base64(buffer))
+            encoded.append(_packed(buffer))
         data = {"method": "open", "state": dict(entry["state"]), "buffer_paths": paths}
         frames.append({"model_id": model_id, "data": data, "buffers": encoded})
     return frames
 
 
-def _base64(buffer: Mapping[str, Any]) -> str:
-    if buffer.get("encoding") == "hex":  # the schema allows hex too
-        return base64.b64encode(bytes.fromhex(buffer["data"])).decode("ascii")
-    return str(buffer["data"])
+def _packed(buffer: Mapping[str, Any]) -> str | dict[str, str]:
+    """A saved buffer as the static page carries one: gzip-compressed where that is smaller (static.packed)."""
+    from .static import packed  # the static host imports the standalone naming helpers: only when a page is made
+
+    raw = bytes.fromhex(buffer["data"]) if buffer.get("encoding") == "hex" else base64.b64decode(buffer["data"])
+    return packed(memoryview(raw))

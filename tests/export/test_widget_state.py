@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,13 @@ def test_open_frames_take_anywidget_models_and_hex_buffers() -> None:
     (frame,) = open_frames(models)
     assert frame["model_id"] == "ours"
     assert frame["data"] == {"method": "open", "state": models["ours"]["state"], "buffer_paths": [["data"]]}
-    assert frame["buffers"] == [base64.b64encode(b"\x00\xff").decode("ascii")]
+    assert frame["buffers"] == [base64.b64encode(b"\x00\xff").decode("ascii")]  # too short to gain from gzip
+    models["ours"]["buffers"] = [
+        {"path": ["data"], "encoding": "base64", "data": base64.b64encode(bytes(4096)).decode()}
+    ]
+    (frame,) = open_frames(models)
+    (packed,) = frame["buffers"]
+    assert gzip.decompress(base64.b64decode(packed["gzip"])) == bytes(4096)  # zeros: compressed, exact bytes
 
 
 def test_markdown_attachments_are_inlined() -> None:
