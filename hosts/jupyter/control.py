@@ -101,9 +101,10 @@ def _opened(control: Any, msg: dict[str, Any], key: object, previous: Any) -> No
 
     def on_msg(message: dict[str, Any]) -> None:
         try:
-            data = (message.get("content") or {}).get("data") or {}
-            if data.get("method") != "request_states":
-                return
+            content = message.get("content") if isinstance(message, dict) else None
+            data = content.get("data") if isinstance(content, dict) else None
+            if not isinstance(data, dict) or data.get("method") != "request_states":
+                return  # anything else on the control comm is ignored (SPEC §8.1.1), malformed or not
             states, paths, buffers = _answer_of(other, message)
             states_, paths_, buffers_ = collect_states(key)
             states.update(states_)

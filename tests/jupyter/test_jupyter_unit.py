@@ -319,6 +319,18 @@ def test_request_states_answers_every_shown_widget(control_target: Any, kernel_c
     assert shown.model_id not in answer[2]["states"]  # closed widgets are not restored
 
 
+@pytest.mark.parametrize("data", [[1, 2], "request_states", None, {"method": ["request_states"]}])
+def test_malformed_control_messages_are_ignored_quietly(
+    data: Any, control_target: Any, kernel_comms: list[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    Counter()._repr_mimebundle_()  # showing a widget registers the control target
+    control = _request_states(control_target)
+    kernel_comms.clear()
+    control.handle_msg({"content": {"comm_id": "control-1", "data": data}})
+    assert [m for m in kernel_comms if m[0] == "comm_msg"] == []  # no answer
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # and no traceback in the kernel log
+
+
 def test_request_states_merges_ipywidgets(control_target: Any, kernel_comms: list[Any]) -> None:
     ipywidgets = pytest.importorskip("ipywidgets")  # anywidget (a test dependency) requires it
     control_target["jupyter.widget.control"] = ipywidgets.Widget.handle_control_comm_opened
