@@ -9,7 +9,9 @@ A codec turns values three ways:
 msgspec checks scalars, ``Optional``, ``Literal``, enums, containers and msgspec Structs, with their
 ``msgspec.Meta`` constraints; pydantic models and pydantic constraints (anywhere in the type) go through pydantic
 in strict mode; top-level binary fields are kept as the caller's object and sent without a copy; child widgets
-travel as ``"anywidget:<model_id>"`` (see :class:`Referenced`). Either way a value must also be able to travel as
+travel as ``"anywidget:<model_id>"`` (see :class:`Referenced`), or, in a field declared with
+``field(references="ipywidgets")``, as ipywidgets' ``"IPY_MODEL_<model_id>"``; both forms are accepted from a front
+end. Either way a value must also be able to travel as
 JSON (``values.py``: no lone surrogates, NaN, infinities or integers beyond ±(2**53-1)), checked before it is
 accepted.
 """
@@ -31,6 +33,10 @@ from .errors import ValidationError
 from .values import check_json, flat_ok, scalar_ok, scalar_problem
 
 WIDGET_REF_PREFIX = "anywidget:"
+# ipywidgets' form (its `widget_serialization`): what widgets written for ipywidgets' containers look for, and
+# what anywidget 0.11's widget manager (ipywidgets' in Jupyter) resolves once the prefix is stripped.
+IPYWIDGETS_REF_PREFIX = "IPY_MODEL_"
+REFERENCE_FORMS = {"anywidget": WIDGET_REF_PREFIX, "ipywidgets": IPYWIDGETS_REF_PREFIX}
 
 _SCALARS = (int, float, str, bool, type(None))
 _MISSING: Any = object()
@@ -56,6 +62,17 @@ class Codec:
     """Validation and conversion for one declared type."""
 
     binary: bool = True  # may hold binary leaves somewhere (so outgoing state must be scanned)
+    enc_hook: Callable[[Any], Any]  # how objects msgspec does not know travel: child widgets, buffers
+    ref_prefix: str  # what a child widget's model id travels after
+
+    def __init__(self) -> None:
+        self.enc_hook = _enc_hook
+        self.ref_prefix = WIDGET_REF_PREFIX
+
+    def send_references_as(self, form: str) -> None:
+        """Child widgets in this field travel in ``form`` (a key of REFERENCE_FORMS)."""
+        self.ref_prefix = REFERENCE_FORMS[form]
+        self.enc_hook = _enc_hook if form == "anywidget" else _ipywidgets_enc_hook
 
     def from_python(self, value: Any) -> Any:
         raise NotImplementedError
@@ -71,6 +88,7 @@ class BinaryCodec(Codec):
     """A top-level ``bytes`` field: any C-contiguous buffer-protocol object, kept and sent without a copy."""
 
     def __init__(self, optional: bool) -> None:
+        super().__init__()
         self.optional = optional
 
     def from_python(self, value: Any) -> Any:
@@ -98,6 +116,7 @@ class MsgspecCodec(Codec):
     buffer-protocol objects through hooks."""
 
     def __init__(self, annotation: Any) -> None:
+        super().__init__()
         self.annotation = annotation
         self.binary = _may_hold_binary(annotation)
         # Scalars skip msgspec when the value already has the exact type (the hot path of `w.value = 4`).
@@ -148,7 +167,7 @@ class MsgspecCodec(Codec):
     def to_json(self, value: Any) -> Any:
         if type(value) in _SCALARS:
             return value
-        return msgspec.to_builtins(value, builtin_types=BINARY_TYPES, enc_hook=_enc_hook)
+        return msgspec.to_builtins(value, builtin_types=BINARY_TYPES, enc_hook=self.enc_hook)
 
 
 class PydanticCodec(Codec):
@@ -160,6 +179,7 @@ class PydanticCodec(Codec):
     def __init__(self, annotation: Any) -> None:
         from pydantic import TypeAdapter
 
+        super().__init__()
         self.adapter: Any = TypeAdapter(annotation)
 
     def from_python(self, value: Any) -> Any:
@@ -192,7 +212,7 @@ class PydanticCodec(Codec):
 
     def to_json(self, value: Any) -> Any:
         dumped = self.adapter.dump_python(value, mode="python")
-        return msgspec.to_builtins(dumped, builtin_types=BINARY_TYPES, enc_hook=_enc_hook)
+        return msgspec.to_builtins(dumped, builtin_types=BINARY_TYPES, enc_hook=self.enc_hook)
 
 
 _BASE64 = "binary values must arrive as message buffers, not as text (base64 or otherwise)"
@@ -237,24 +257,44 @@ class FieldOptions:
     """Per-field settings given with :func:`field`. (A plain class: dataclasses would cost milliseconds of
     ``import anywidget_core``.)"""
 
-    __slots__ = ("default", "default_factory", "echo")
+    __slots__ = ("default", "default_factory", "echo", "references")
 
     def __init__(
-        self, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None, echo: bool = True
+        self,
+        default: Any = _MISSING,
+        default_factory: Callable[[], Any] | None = None,
+        echo: bool = True,
+        references: str = "anywidget",
     ) -> None:
         self.default = default
         self.default_factory = default_factory
         self.echo = echo  # echo front-end writes back to every front end (off for large uploads)
+        self.references = references  # the form child widgets travel in (REFERENCE_FORMS)
 
     def __repr__(self) -> str:
-        return f"FieldOptions(default={self.default!r}, default_factory={self.default_factory!r}, echo={self.echo})"
+        return (
+            f"FieldOptions(default={self.default!r}, default_factory={self.default_factory!r}, echo={self.echo}, "
+            f"references={self.references!r})"
+        )
 
 
-def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None, echo: bool = True) -> Any:
-    """Declare a field with options: ``blob: bytes = field(default=b"", echo=False)``."""
+def field(
+    *,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    echo: bool = True,
+    references: Literal["anywidget", "ipywidgets"] = "anywidget",
+) -> Any:
+    """Declare a field with options: ``blob: bytes = field(default=b"", echo=False)``.
+
+    ``references="ipywidgets"`` sends the child widgets the field holds as ipywidgets' ``"IPY_MODEL_<id>"``, as an
+    ipywidgets ``widget_serialization`` trait does (for front-end code written against it, such as containers
+    that strip that prefix), instead of anywidget's ``"anywidget:<id>"``."""
     if default is not _MISSING and default_factory is not None:
         raise TypeError("give either default or default_factory, not both")
-    return FieldOptions(default=default, default_factory=default_factory, echo=echo)
+    if references not in REFERENCE_FORMS:
+        raise TypeError(f"references must be one of {', '.join(map(repr, REFERENCE_FORMS))}, not {references!r}")
+    return FieldOptions(default=default, default_factory=default_factory, echo=echo, references=references)
 
 
 class FieldOwner(Protocol):
@@ -268,14 +308,19 @@ class FieldOwner(Protocol):
 class Field:
     """The descriptor behind a declared field: reads the instance state, validates every write."""
 
-    __slots__ = ("codec", "default", "echo", "factory", "name", "private")
+    __slots__ = ("codec", "default", "echo", "factory", "name", "private", "references")
 
-    def __init__(self, name: str, codec: Codec, options: FieldOptions) -> None:
+    def __init__(self, name: str, codec: Codec, options: FieldOptions, annotation: Any = None) -> None:
         self.name = name
         self.codec = codec
         self.private = name.startswith("_")
         self.echo = options.echo
         self.factory = options.default_factory
+        self.references = options.references
+        if self.references != "anywidget":
+            if annotation is not None and not _mentions_widget(annotation):
+                raise TypeError(f"field {name!r}: references= is for fields that hold widgets")
+            codec.send_references_as(self.references)
         if options.default is _MISSING and self.factory is None:
             raise TypeError(f"field {name!r} needs a default value")
         self.default = None if self.factory else self._checked_default(options.default)
@@ -332,9 +377,9 @@ def collect_fields(cls: type, base: type, localns: dict[str, Any] | None = None)
                 raise TypeError(f"{cls.__name__}.{name}: a field cannot shadow Widget.{name}")
             raw = klass.__dict__.get(name, _MISSING)
             if isinstance(raw, Field):  # inherited descriptor re-annotated: keep its options
-                raw = FieldOptions(default=raw.default, default_factory=raw.factory, echo=raw.echo)
+                raw = FieldOptions(raw.default, raw.factory, raw.echo, raw.references)
             options = raw if isinstance(raw, FieldOptions) else FieldOptions(default=raw)
-            fields[name] = Field(name, codec_for(annotation), options)
+            fields[name] = Field(name, codec_for(annotation), options, annotation)
     return fields
 
 
@@ -467,8 +512,9 @@ def _python_hook(target: type, value: Any) -> Any:
 
 def _json_hook(target: type, value: Any) -> Any:
     if isinstance(target, type) and issubclass(target, Referenced):
-        if isinstance(value, str) and value.startswith(WIDGET_REF_PREFIX):
-            child = target._from_reference(value[len(WIDGET_REF_PREFIX) :])
+        if isinstance(value, str):  # either form, whichever the field sends (SPEC §3.2)
+            prefix = WIDGET_REF_PREFIX if value.startswith(WIDGET_REF_PREFIX) else IPYWIDGETS_REF_PREFIX
+            child = target._from_reference(value[len(prefix) :]) if value.startswith(prefix) else None
             if isinstance(child, target):
                 return child
         shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
@@ -495,3 +541,9 @@ def _enc_hook(value: Any) -> Any:
         return as_buffer(value)
     except (TypeError, ValueError):
         raise TypeError(f"cannot send a `{type(value).__name__}` to a front end") from None
+
+
+def _ipywidgets_enc_hook(value: Any) -> Any:
+    if isinstance(value, Referenced):
+        return IPYWIDGETS_REF_PREFIX + value.model_id
+    return _enc_hook(value)

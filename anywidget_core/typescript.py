@@ -1,8 +1,9 @@
 """A widget class's synced state as a TypeScript declaration file, for ``AnyModel<State>`` of ``@anywidget/types``.
 
 Types are written as the front end sees them on the wire, not as Python holds them: the codecs' ``to_json`` output
-after buffer extraction. So a child widget is the ``"anywidget:<model_id>"`` string it travels as, binary leaves
-are the ``DataView`` the runtime hands ``model.get``, tuples are arrays and enums their values. msgspec's own type
+after buffer extraction. So a child widget is the ``"anywidget:<model_id>"`` string it travels as (``"IPY_MODEL_..."``
+in a field declared ``references="ipywidgets"``), binary leaves are the ``DataView`` the runtime hands
+``model.get``, tuples are arrays and enums their values. msgspec's own type
 inspection (``msgspec.inspect``) describes every type msgspec validates; pydantic models are walked field by field.
 """
 
@@ -36,6 +37,7 @@ def synced_fields(cls: type[Widget]) -> dict[str, Codec]:
 
 def _field_member(writer: _Writer, name: str, codec: Codec) -> str:
     """A state member from a field's codec, which holds the annotation as the class statement resolved it."""
+    writer.ref_prefix = codec.ref_prefix  # the form its child widgets travel in
     if isinstance(codec, BinaryCodec):  # any buffer-protocol object, sent as one buffer
         return writer.member(name, mi.UnionType((mi.BytesType(), mi.NoneType())) if codec.optional else mi.BytesType())
     if isinstance(codec, MsgspecCodec):
@@ -53,6 +55,7 @@ class _Writer:
         self.declarations: list[str] = []
         self._names: dict[type, str] = {}
         self._taken: set[str] = {*IMPORTED, *USED_GLOBALS}
+        self.ref_prefix = WIDGET_REF_PREFIX
 
     def name_for(self, cls: type, suffixes: Iterable[str] = ("",)) -> str:
         """A unique TypeScript name for a Python class (a number is added when two classes share a name); the
@@ -125,7 +128,7 @@ class _Writer:
 
     def _custom(self, cls: type) -> str:
         if issubclass(cls, Referenced):
-            return f"`{WIDGET_REF_PREFIX}${{string}}`"
+            return f"`{self.ref_prefix}${{string}}`"
         pydantic = sys.modules.get("pydantic")  # never imported here: a model class means it is loaded
         if pydantic is not None and issubclass(cls, pydantic.BaseModel):
             model: Any = cls

@@ -190,8 +190,19 @@ def _field(out: _Port, name: str, trait: Any) -> None:
     if literal is None:
         out.comment(f"TODO: {name}: {original}'s default {default!r} is not a Python literal; set it by hand")
         return
+    if _widget_serialized(trait):  # its widgets travel as "IPY_MODEL_<id>", which the original's JS may rely on
+        todos.append(
+            f'once typed with the ported widget class, declare = awc.field(default={literal}, references="ipywidgets"):'
+            " the original sends its widgets as IPY_MODEL_ references"
+        )
     comment = f"  # TODO: {'; '.join(todos)}" if todos else ""
     out.body.append(f"{name}: {annotation} = {literal}{comment}")
+
+
+def _widget_serialized(trait: Any) -> bool:
+    """Whether the trait is tagged with ipywidgets' ``widget_serialization`` (child widgets as IPY_MODEL_ refs)."""
+    to_json = (getattr(trait, "metadata", None) or {}).get("to_json")
+    return getattr(to_json, "__name__", "") == "_widget_to_json"
 
 
 def _annotation(out: _Port, trait: Any, todos: list[str]) -> str | None:

@@ -10,6 +10,14 @@
 // buffers located by `buffer_paths`. Everything that arrives is treated as untrusted: receive() never throws.
 
 const REF_PREFIX = "anywidget:";
+const IPY_REF_PREFIX = "IPY_MODEL_"; // ipywidgets' form, sent for fields declared references="ipywidgets"
+/** The model id a reference names, in either form; null when it is neither. */
+const refModelId = (ref) => {
+  if (typeof ref !== "string") return null;
+  if (ref.startsWith(REF_PREFIX)) return ref.slice(REF_PREFIX.length);
+  if (ref.startsWith(IPY_REF_PREFIX)) return ref.slice(IPY_REF_PREFIX.length);
+  return null;
+};
 const OPEN_TIMEOUT_MS = 10_000; // how long a view waits for its model's open (marimo uses the same)
 const INVOKE_TIMEOUT_MS = 3_000; // anywidget's default for experimental.invoke
 const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
@@ -965,9 +973,9 @@ class Runtime {
 
   widgetManager(signal) {
     return {
-      // ipywidgets' get_model: a promise of the model. Takes a bare model id (or an "anywidget:" ref).
+      // ipywidgets' get_model: a promise of the model. Takes a bare model id (or a reference in either form).
       get_model: async (id) => {
-        const modelId = typeof id === "string" && id.startsWith(REF_PREFIX) ? id.slice(REF_PREFIX.length) : id;
+        const modelId = refModelId(id) ?? id;
         return (await this.waitForOpen(modelId)).makeProxy(signal);
       },
       // ipywidgets' create_view (what anywidget 0.11 hands widgets in JupyterLab): a promise of a rendered view of
@@ -978,10 +986,11 @@ class Runtime {
 
   host(signal) {
     const parse = (ref) => {
-      if (typeof ref !== "string" || !ref.startsWith(REF_PREFIX)) {
+      const modelId = refModelId(ref);
+      if (modelId === null) {
         throw new TypeError(`a widget reference looks like "anywidget:<model id>", got ${JSON.stringify(ref)}`);
       }
-      return ref.slice(REF_PREFIX.length);
+      return modelId;
     };
     return {
       getModel: async (ref) => (await this.waitForOpen(parse(ref))).makeProxy(signal),

@@ -186,3 +186,40 @@ def test_child_widgets_are_typed() -> None:
     p.children = [Child(), Child()]
     with pytest.raises(awc.ValidationError):
         p.child = Other()  # type: ignore[assignment]
+
+
+def test_child_references_travel_in_the_form_the_field_declares() -> None:
+    from anywidget_core.host import MemoryHost
+
+    class Child(awc.Widget):
+        n: int = 0
+
+    class Box(awc.Widget):
+        ipy: list[Child] = awc.field(default_factory=list, references="ipywidgets")
+        ours: list[Child] = []
+
+    a, b, stranger = Child(), Child(), Child()
+    box = Box(ipy=[a], ours=[b])
+    probe = MemoryHost().probe(box)
+    [opened] = [r.data for r in probe.take() if r.model_id == box.model_id and r.data["method"] == "open"]
+    assert opened["state"]["ipy"] == [f"IPY_MODEL_{a.model_id}"]  # as an ipywidgets widget_serialization trait
+    assert opened["state"]["ours"] == [f"anywidget:{b.model_id}"]
+    # a front end may write either form in any widget field (SPEC §3.2)
+    state = {"ipy": [f"anywidget:{b.model_id}"], "ours": [f"IPY_MODEL_{a.model_id}"]}
+    probe.deliver({"method": "update", "state": state, "buffer_paths": []})
+    assert box.ipy == [b] and box.ours == [a]
+    # and, in either form, only widgets shown to it
+    probe.take()
+    probe.deliver({"method": "update", "state": {"ipy": [f"IPY_MODEL_{stranger.model_id}"]}, "buffer_paths": []})
+    assert box.ipy == [b]
+    assert [r.data["code"] for r in probe.take() if r.data["method"] == "error"] == ["invalid_value"]
+
+
+def test_the_references_option_is_for_widget_fields_and_known_forms() -> None:
+    with pytest.raises(TypeError, match="hold widgets"):
+
+        class Bad(awc.Widget):
+            n: int = awc.field(default=0, references="ipywidgets")
+
+    with pytest.raises(TypeError, match="references must be"):
+        awc.field(default=None, references="IPY")  # type: ignore[arg-type]

@@ -176,3 +176,18 @@ def test_cli_explains_bad_targets(tmp_path: Path) -> None:
     broke = cli(str(raising))
     assert broke.returncode == 1
     assert "boom" in broke.stderr
+
+
+def test_child_references_are_typed_in_the_form_their_field_sends() -> None:
+    import anywidget_core as awc
+
+    class Kid(awc.Widget):
+        n: int = 0
+
+    class Holder(awc.Widget):
+        kids: list[Kid] = awc.field(default_factory=list, references="ipywidgets")
+        kid: Kid | None = None
+
+    text = declarations([Holder])
+    assert re.search(r"kids: .*`IPY_MODEL_\$\{string\}`", text), text
+    assert re.search(r"kid: .*`anywidget:\$\{string\}`", text), text

@@ -156,13 +156,14 @@ class Button(awc.Widget):
 
 
 class Column(awc.Widget):
-    """manywidgets.Column: renders its children through ``model.widget_manager``."""
+    """manywidgets.Column: renders its children through ``model.widget_manager``. Its ``children`` is an ipywidgets
+    ``widget_serialization`` trait in the original, so they travel in ipywidgets' form, which its code strips."""
 
     _esm = asset("manywidgets/column/dist/widget.js")
     _css = asset("manywidgets/column/style.css")
     widget_id: str = ""
     theme_vars: dict[str, Any] = {}
-    children: list[awc.Widget] = []
+    children: list[awc.Widget] = awc.field(default_factory=list, references="ipywidgets")
     gap: str = "8px"
     align: str = "stretch"
     _myst_child_traits: list[str] = ["children"]

@@ -31,16 +31,7 @@ def test_original_in_lab(name: str, reference: dict[str, Any]) -> None:
         check.python(section, widget)
 
 
-# Known gap in anywidget-core, cause measured: manywidgets' Column holds its children in an ipywidgets
-# `widget_serialization` trait, which travels as "IPY_MODEL_<id>"; the port's child field travels as anywidget's
-# "anywidget:<id>" (SPEC §3.2). Column strips only "IPY_MODEL_" before asking anywidget's widget manager (which is
-# ipywidgets', bare ids only), so in JupyterLab the page logs "widget model not found" and the column is 0 px
-# high. Our runtime's get_model takes both forms, so the other hosts render it. The fix: a field that travels in
-# ipywidgets' form (what `port` would emit for widget_serialization traits).
-GAPS = {"column": pytest.mark.xfail(strict=True, reason="child refs travel as anywidget:<id>, Column wants IPY_MODEL_")}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=GAPS.get(n, ()), id=n) for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_port_in_lab(name: str, reference: dict[str, Any]) -> None:
     m, original = reference["ports"][name], reference["originals"][name]
     check = CHECKS[name]

@@ -230,7 +230,7 @@ export class Kernel {
 
   // A child reference names a model shown to this front end (SPEC §3.2).
   resolve(frontend, ref, where) {
-    const match = /^anywidget:(.+)$/s.exec(ref);
+    const match = /^(?:anywidget:|IPY_MODEL_)(.+)$/s.exec(ref); // either form (SPEC §3.2)
     const anyFrontend = this.breaks.has("no-ref-check");
     for (const widget of this.widgets.values()) {
       if (match && widget.modelId === match[1] && (anyFrontend || widget.links.get(frontend))) return widget;
