@@ -21,6 +21,7 @@ from .messages import (
     KNOWN_METHODS,
     Close,
     Custom,
+    EchoUpdate,
     Error,
     Frame,
     Message,
@@ -28,6 +29,7 @@ from .messages import (
     RequestState,
     Update,
     decode_inbound,
+    flat_frame,
     to_frame,
 )
 from .schema import Schema
@@ -118,21 +120,31 @@ class Connection:
             self.phase = Phase.CLOSED
         return to_frame(message, buffers)
 
+    def send_state(self, method: str, state: dict[str, Any], paths: list[Any], buffers: list[memoryview]) -> Frame:
+        """The frame of an ``update`` or ``echo_update`` (``method``) carrying encoded ``state``: the same frame
+        as ``send(Update(...))``, without building the Struct when the connection is open and the state flat
+        (every set and every echo)."""
+        if self.phase is Phase.OPEN and not paths:
+            frame = flat_frame(method, state, buffers)
+            if frame is not None:
+                return frame
+        cls = EchoUpdate if method == "echo_update" else Update
+        return self.send(cls(state=state, buffer_paths=paths), buffers)
+
     # ------------------------------------------------------------------ incoming
 
     def receive(self, data: Any, buffers: Sequence[Any] = ()) -> Event:
         """Decode and validate one front-end message. Never raises."""
-        method = data.get("method") if isinstance(data, dict) else None
         try:
             return self._receive(data, buffers)
         except ProtocolError as exc:
-            return self._reject(exc, method)
+            return self._reject(exc, data)
         except RecursionError:
-            return self._reject(ProtocolError(ErrorCode.TOO_LARGE, "message is nested too deeply"), method)
+            return self._reject(ProtocolError(ErrorCode.TOO_LARGE, "message is nested too deeply"), data)
         except Exception as exc:  # a bug must not reach the host's message loop; say what it was
             logger().exception("unexpected error while decoding a front-end message")
             err = ProtocolError(ErrorCode.MALFORMED, f"message could not be processed: {exc!r}")
-            return self._reject(err, method)
+            return self._reject(err, data)
 
     def _receive(self, data: Any, buffers: Sequence[Any]) -> Event:
         if self.phase is Phase.CLOSED:
@@ -180,9 +192,11 @@ class Connection:
             raise ProtocolError(ErrorCode.TOO_LARGE, f"buffers exceed {self.limits.max_buffer_bytes} bytes")
         return views
 
-    def _reject(self, error: ProtocolError, method: Any) -> Rejected:
+    def _reject(self, error: ProtocolError, data: Any) -> Rejected:
         if self.phase is not Phase.OPEN:
             return Rejected(error, None)
+        # read only when rejecting, so an accepted message does not pay for it (decoding never changes "method")
+        method = data.get("method") if isinstance(data, dict) else None
         rejected = method if isinstance(method, str) and method in KNOWN_METHODS else None
         frame = to_frame(Error(code=error.code, message=error.message, rejected=rejected))
         return Rejected(error, frame)

@@ -72,6 +72,15 @@ class Link:
         data, bufs = self.connection.send(message, buffers)
         self.transport.send(data, bufs)
 
+    def deliver_state(self, method: str, state: dict[str, Any], paths: list[Any], buffers: list[memoryview]) -> None:
+        """Send an ``update`` or ``echo_update`` of encoded state (the widget's lock held): as ``deliver`` of
+        the message, without building it (``Connection.send_state``)."""
+        transport = self.transport
+        if transport is None or self.connection.phase is not Phase.OPEN:
+            return
+        data, bufs = self.connection.send_state(method, state, paths, buffers)
+        transport.send(data, bufs)
+
     def receive(self, data: Any, buffers: Sequence[Any] = ()) -> None:
         """Handle one message from the front end. Never raises into the host's message loop."""
         try:

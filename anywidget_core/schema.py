@@ -18,6 +18,10 @@ class Schema:
         # Per-message lookups, precomputed: the codec of each field, and of each field a front end may write.
         self._codecs = {name: spec.codec for name, spec in self.fields.items()}
         self._writable = {name: codec for name, codec in self._codecs.items() if not name.startswith("_")}
+        # Fields whose values may hold binary (compared by identity only), and those a front end's write is not
+        # echoed for: read per set and per echo.
+        self.binary = frozenset(name for name, codec in self._codecs.items() if codec.binary)
+        self.no_echo = frozenset(name for name, spec in self.fields.items() if not spec.echo)
 
     def encode(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Path], list[memoryview]]:
         """JSON-ready state with binary values taken out as buffers. Keys that are not fields (the

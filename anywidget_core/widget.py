@@ -218,14 +218,14 @@ class Widget(Referenced):
                 values = self._validated(values)
             changes = self._assign(values)
             if changes:
-                names = tuple(c.name for c in changes)
                 held = self._holds.get(threading.get_ident()) if self._holds else None
                 if held is not None:
-                    held.update(names)
-                else:
-                    self._broadcast_update(names)
-        for change in changes:
-            self._notify(change, propagate=True)
+                    held.update(c.name for c in changes)
+                elif self._links:  # shown nowhere: nothing to encode
+                    self._send_values({c.name: c.new for c in changes}, "update")
+        if self._observers:  # none registered (the common case): no dispatch per change
+            for change in changes:
+                self._notify(change, propagate=True)
 
     def _validated(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """``values`` as the class's ``@validate`` methods leave them; ValidationError if one refuses."""
@@ -241,9 +241,10 @@ class Widget(Referenced):
     def _assign(self, values: Mapping[str, Any]) -> list[Change]:
         changes = []
         current = self._values
+        binary = self._schema.binary
         for name, new in values.items():
             old = current[name]
-            if old is new or (not self._fields[name].codec.binary and _equal(old, new)):
+            if old is new or (name not in binary and _equal(old, new)):
                 continue
             current[name] = new
             changes.append(Change(self, name, old, new))
@@ -276,13 +277,13 @@ class Widget(Referenced):
                     logger().warning("anywidget_core: %s %s", repr(self), error.message)
                     return
             changes = self._assign(values)
-            echoed = {n: v for n, v in values.items() if self._fields[n].echo}
+            no_echo = self._schema.no_echo
+            echoed = {n: v for n, v in values.items() if n not in no_echo} if no_echo else values
             if echoed and self._links:
-                self._open_children_of(echoed)
-                state, paths, buffers = self._schema.encode(echoed)
-                self._deliver_all(EchoUpdate(state=state, buffer_paths=paths), buffers)
-        for change in changes:
-            self._notify(change, propagate=False)
+                self._send_values(echoed, "echo_update")
+        if self._observers:
+            for change in changes:
+                self._notify(change, propagate=False)
 
     def _encode_state(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any], list[memoryview]]:
         return self._schema.encode(values)
@@ -296,10 +297,15 @@ class Widget(Referenced):
     def _broadcast_update(self, names: Iterable[str]) -> None:
         if not self._links:
             return
-        values = {name: self._values[name] for name in names}
-        self._open_children_of(values)
+        self._send_values({name: self._values[name] for name in names}, "update")
+
+    def _send_values(self, values: Mapping[str, Any], method: str) -> None:
+        """Encode ``values`` once and send them to every link as an ``update`` or ``echo_update`` (lock held)."""
+        if self._child_fields:
+            self._open_children_of(values)
         state, paths, buffers = self._schema.encode(values)
-        self._deliver_all(Update(state=state, buffer_paths=paths), buffers)
+        for link in list(self._links.values()):
+            link.deliver_state(method, state, paths, buffers)
 
     def _deliver_all(self, message: Update | EchoUpdate | Custom, buffers: list[memoryview]) -> None:
         for link in list(self._links.values()):

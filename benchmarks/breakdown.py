@@ -78,7 +78,7 @@ def breakdown(counts: Counts) -> str:
             ("      Schema.decode of {'value': i}", lambda: connection.schema.decode({"value": 5})),
             (
                 "    Widget._apply_frontend (assign, echo, observers)",
-                lambda: core._apply_frontend({"value": next(seq)}),
+                lambda: core._apply_frontend(link, {"value": next(seq)}),
             ),
             (
                 "      Link.deliver(echo_update)",
