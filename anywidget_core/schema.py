@@ -43,28 +43,29 @@ class Schema:
     def decode(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """Validate front-end state (buffers already in place); every problem is reported at once."""
         values: dict[str, Any] = {}
-        problems: list[str] = []
-        codes: set[ErrorCode] = set()
+        problems: list[tuple[str, ErrorCode]] | None = None  # made on the first problem: accepted updates skip it
         writable = self._writable
         for name, raw in state.items():
             codec = writable.get(name)
             if codec is not None:
                 try:
                     values[name] = codec.from_json(raw)
+                    continue
                 except ValidationError as exc:
-                    problems.append(f"{name!r}: {exc}")
-                    codes.add(ErrorCode.INVALID_VALUE)
+                    problem, code = f"{name!r}: {exc}", ErrorCode.INVALID_VALUE
             elif name.startswith("_"):
-                problems.append(f"{name!r} is private: a front end may not write it")
-                codes.add(ErrorCode.PRIVATE_FIELD)
+                problem, code = f"{name!r} is private: a front end may not write it", ErrorCode.PRIVATE_FIELD
             else:
-                problems.append(f"{name!r} is not a field of this widget")
-                codes.add(ErrorCode.UNKNOWN_FIELD)
-        if problems:
-            # The most serious class names the error: writing a private field is an attack, not a typo.
-            code = next(c for c in _SEVERITY if c in codes)
-            raise ProtocolError(code, "rejected update: " + "; ".join(problems))
-        return values
+                problem, code = f"{name!r} is not a field of this widget", ErrorCode.UNKNOWN_FIELD
+            if problems is None:
+                problems = []
+            problems.append((problem, code))
+        if problems is None:
+            return values
+        # The most serious class names the error: writing a private field is an attack, not a typo.
+        codes = {code for _, code in problems}
+        message = "rejected update: " + "; ".join(problem for problem, _ in problems)
+        raise ProtocolError(next(c for c in _SEVERITY if c in codes), message)
 
 
 _SEVERITY = (ErrorCode.PRIVATE_FIELD, ErrorCode.UNKNOWN_FIELD, ErrorCode.INVALID_VALUE)

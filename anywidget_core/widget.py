@@ -222,7 +222,9 @@ class Widget(Referenced):
                 if held is not None:
                     held.update(c.name for c in changes)
                 elif self._links:  # shown nowhere: nothing to encode
-                    self._send_values({c.name: c.new for c in changes}, "update")
+                    # every value changed (a single set always does): ``values`` already maps each to its new value
+                    changed = values if len(changes) == len(values) else {c.name: c.new for c in changes}
+                    self._send_values(changed, "update")
         if self._observers:  # none registered (the common case): no dispatch per change
             for change in changes:
                 self._notify(change, propagate=True)

@@ -21,6 +21,7 @@ WORKLOADS: dict[str, str] = {
     "6": "floats",
     "7": "kernel",
     "8": "browser",
+    "9": "many",
 }
 
 

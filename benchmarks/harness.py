@@ -67,10 +67,10 @@ class Row:
 
     @property
     def ratio(self) -> float | None:
-        """How many times better anywidget-core is (time: anywidget/core; rate: core/anywidget)."""
+        """How many times better anywidget-core is (time, memory: anywidget/core; rate: core/anywidget)."""
         if self.anywidget is None or self.core <= 0 or self.anywidget <= 0:
             return None
-        return self.anywidget / self.core if self.unit == "s" else self.core / self.anywidget
+        return self.core / self.anywidget if self.unit == "/s" else self.anywidget / self.core
 
 
 def fmt_value(value: float | None, unit: str) -> str:
