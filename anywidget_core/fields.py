@@ -56,6 +56,7 @@ class Codec:
     """Validation and conversion for one declared type."""
 
     binary: bool = True  # may hold binary leaves somewhere (so outgoing state must be scanned)
+    scalars_as_is: bool = False  # to_json returns a value of exact type int, float, str, bool or None unchanged
 
     def from_python(self, value: Any) -> Any:
         raise NotImplementedError
@@ -96,6 +97,8 @@ class BinaryCodec(Codec):
 class MsgspecCodec(Codec):
     """Any type msgspec understands (``msgspec.Meta`` constraints included), plus child widgets and
     buffer-protocol objects through hooks."""
+
+    scalars_as_is = True  # see to_json: Schema.encode skips the call for them
 
     def __init__(self, annotation: Any) -> None:
         self.annotation = annotation

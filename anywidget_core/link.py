@@ -84,28 +84,25 @@ class Link:
     def receive(self, data: Any, buffers: Sequence[Any] = ()) -> None:
         """Handle one message from the front end. Never raises into the host's message loop."""
         try:
-            self._receive(data, buffers)
+            if self.references:
+                token = _decoding_for.set(self.key)
+                try:
+                    event = self.connection.receive(data, buffers)
+                finally:
+                    _decoding_for.reset(token)
+            else:
+                event = self.connection.receive(data, buffers)
+            if isinstance(event, Rejected):
+                logger().warning(
+                    "anywidget_core: rejected a front-end message for %s: %s", repr(self.widget), event.error.message
+                )
+                if event.frame is not None and self.transport is not None:
+                    self.transport.send(*event.frame)
+            else:
+                self.widget.frontend_event(self, event)
         except Exception:
             # repr, not the widget: a kept log record (a test's capture, a buffering handler) must not pin it
             logger().exception("anywidget_core: error while handling a front-end message for %s", repr(self.widget))
-
-    def _receive(self, data: Any, buffers: Sequence[Any]) -> None:
-        if self.references:
-            token = _decoding_for.set(self.key)
-            try:
-                event = self.connection.receive(data, buffers)
-            finally:
-                _decoding_for.reset(token)
-        else:
-            event = self.connection.receive(data, buffers)
-        if isinstance(event, Rejected):
-            logger().warning(
-                "anywidget_core: rejected a front-end message for %s: %s", repr(self.widget), event.error.message
-            )
-            if event.frame is not None and self.transport is not None:
-                self.transport.send(*event.frame)
-        else:
-            self.widget.frontend_event(self, event)
 
     def close(self) -> None:
         """Close from the Python side: the front end is told, the transport released."""

@@ -122,7 +122,7 @@ def flat_frame(method: str, state: dict[str, Any], buffers: list[memoryview]) ->
     for key, value in state.items():
         if type(key) is not str or type(value) not in _SCALAR_TYPES:
             return None
-    return _frame({"method": method, "state": dict(state), "buffer_paths": []}, buffers)
+    return tuple.__new__(Frame, ({"method": method, "state": dict(state), "buffer_paths": []}, buffers))  # type: ignore[type-var]
 
 
 def _frame(data: dict[str, Any], buffers: list[memoryview]) -> Frame:

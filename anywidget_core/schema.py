@@ -20,6 +20,8 @@ class Schema:
         self._writable = {name: codec for name, codec in self._codecs.items() if not name.startswith("_")}
         # Fields whose values may hold binary (compared by identity only), and those a front end's write is not
         # echoed for: read per set and per echo.
+        # Fields whose exact-type scalars are their own wire form (to_json not called for them).
+        self._as_is = frozenset(name for name, codec in self._codecs.items() if codec.scalars_as_is)
         self.binary = frozenset(name for name, codec in self._codecs.items() if codec.binary)
         self.no_echo = frozenset(name for name, spec in self.fields.items() if not spec.echo)
 
@@ -29,9 +31,10 @@ class Schema:
         state: dict[str, Any] = {}
         binary = False
         codecs = self._codecs
+        as_is = self._as_is
         for name, value in values.items():
             codec = codecs.get(name)
-            if codec is None:
+            if codec is None or (type(value) in _SCALAR_TYPES and name in as_is):
                 state[name] = value
                 continue
             state[name] = codec.to_json(value)
@@ -68,4 +71,5 @@ class Schema:
         raise ProtocolError(next(c for c in _SEVERITY if c in codes), message)
 
 
+_SCALAR_TYPES = frozenset({int, float, str, bool, type(None)})
 _SEVERITY = (ErrorCode.PRIVATE_FIELD, ErrorCode.UNKNOWN_FIELD, ErrorCode.INVALID_VALUE)

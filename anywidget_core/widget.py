@@ -106,7 +106,7 @@ class Widget(Referenced):
         cls._assets = assets
 
     def __init__(self, **values: Any) -> None:
-        unknown = set(values) - set(self._fields)
+        unknown = set(values) - set(self._fields) if values else None
         if unknown:
             raise TypeError(f"{type(self).__name__} has no field(s) {', '.join(sorted(unknown))}")
         self.model_id: str = os.urandom(16).hex()
@@ -120,8 +120,9 @@ class Widget(Referenced):
         self._pending_dropped = False  # warned that the queue above overflowed (once until it is flushed)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
-        given = {name: self._fields[name].codec.from_python(value) for name, value in values.items()}
-        self._values.update(self._validated(given) if self._validators else given)
+        if values or self._validators:  # Counter() with defaults and no validators has nothing to check
+            given = {name: self._fields[name].codec.from_python(value) for name, value in values.items()}
+            self._values.update(self._validated(given) if self._validators else given)
         for method, names in self._observer_methods.items():
             self.observe(getattr(self, method), names or None)
         Widget._by_model_id[self.model_id] = self
@@ -249,7 +250,7 @@ class Widget(Referenced):
             if old is new or (name not in binary and _equal(old, new)):
                 continue
             current[name] = new
-            changes.append(Change(self, name, old, new))
+            changes.append(tuple.__new__(Change, (self, name, old, new)))  # Change(...) without its Python __new__
         return changes
 
     def frontend_event(self, link: Link, event: Event) -> None:
