@@ -109,20 +109,20 @@ class Frame(NamedTuple):
 def to_frame(message: Message, buffers: list[memoryview] | None = None) -> Frame:
     """Encode a message to the wire shape; buffers ride alongside unchanged."""
     if isinstance(message, (Update, EchoUpdate)) and not message.buffer_paths:
-        frame = flat_frame(message.__struct_config__.tag, message.state, buffers if buffers is not None else [])  # type: ignore[arg-type]
-        if frame is not None:
-            return frame
+        data = flat_data(message.__struct_config__.tag, message.state)  # type: ignore[arg-type]
+        if data is not None:
+            return _frame(data, buffers if buffers is not None else [])
     return _frame(msgspec.to_builtins(message), buffers if buffers is not None else [])
 
 
-def flat_frame(method: str, state: dict[str, Any], buffers: list[memoryview]) -> Frame | None:
+def flat_data(method: str, state: dict[str, Any]) -> dict[str, Any] | None:
     """The hot path (every set, every echo): a flat state of scalars is already what to_builtins would return,
-    so the frame of an update with no buffer paths is built directly, with a fresh ``state`` dict as to_builtins
+    so the data of an update with no buffer paths is built directly, with a fresh ``state`` dict as to_builtins
     makes; None when a key or value is not a plain scalar (the caller then takes to_builtins)."""
     for key, value in state.items():
         if type(key) is not str or type(value) not in _SCALAR_TYPES:
             return None
-    return tuple.__new__(Frame, ({"method": method, "state": dict(state), "buffer_paths": []}, buffers))  # type: ignore[type-var]
+    return {"method": method, "state": dict(state), "buffer_paths": []}
 
 
 def _frame(data: dict[str, Any], buffers: list[memoryview]) -> Frame:

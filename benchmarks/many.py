@@ -266,7 +266,7 @@ def lab(n: int, rounds: int) -> dict[str, list[float]]:
     return seconds
 
 
-def run(counts: Counts, with_lab: bool = True) -> list[Row]:
+def run(counts: Counts) -> list[Row]:
     n = counts.n(1000, 20)
     memory = python_memory(n, rounds=counts.n(5, 2))
     rows = [
@@ -294,22 +294,21 @@ def run(counts: Counts, with_lab: bool = True) -> list[Row]:
         f"headless Chromium; one page of {n} widgets vs one of 1 (heap after CDP HeapProfiler.collectGarbage, "
         f"JSHeapUsedSize; Python by tracemalloc, server included); no anywidget column: no standalone host"
     )
-    if with_lab:
-        lab_rounds = counts.n(4, 1)
-        in_lab = lab(n, lab_rounds)
-        rows.append(
-            Row(
-                "9e",
-                f"JupyterLab: cell creating + displaying {n:,} widgets -> last render",
-                statistics.median(in_lab["core"]),
-                statistics.median(in_lab["aw"]),
-            )
+    lab_rounds = counts.n(4, 1)
+    in_lab = lab(n, lab_rounds)
+    rows.append(
+        Row(
+            "9e",
+            f"JupyterLab: cell creating + displaying {n:,} widgets -> last render",
+            statistics.median(in_lab["core"]),
+            statistics.median(in_lab["aw"]),
         )
-        rows[-1].notes.append(
-            f"one JupyterLab page and kernel, anywidget's front end rendering both; timed in the page from "
-            f"notebook:run-cell to the last render, after a warm-up cell showing one of each; {lab_rounds} runs each, "
-            f"alternating: core {_seconds(in_lab['core'])}, anywidget {_seconds(in_lab['aw'])}"
-        )
+    )
+    rows[-1].notes.append(
+        f"one JupyterLab page and kernel, anywidget's front end rendering both; timed in the page from "
+        f"notebook:run-cell to the last render, after a warm-up cell showing one of each; {lab_rounds} runs each, "
+        f"alternating: core {_seconds(in_lab['core'])}, anywidget {_seconds(in_lab['aw'])}"
+    )
     return rows
 
 
