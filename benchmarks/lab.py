@@ -77,9 +77,12 @@ NODELAY_EXTENSION = "anywidget_core.hosts.jupyter.nodelay"
 
 
 @contextlib.contextmanager
-def jupyterlab(root: Path, nodelay: bool = False) -> Iterator[str]:
+def jupyterlab(
+    root: Path, nodelay: bool = False, settings: dict[str, dict[str, object]] | None = None
+) -> Iterator[str]:
     """A JupyterLab server on loopback serving ``root`` (no token: loopback only, killed on exit); ``nodelay`` turns
-    this package's TCP_NODELAY server extension on or off, whatever the installation enables."""
+    this package's TCP_NODELAY server extension on or off, whatever the installation enables. ``settings``: user
+    settings by plugin file (``"@jupyterlab/notebook-extension/tracker"``), in a settings folder of its own."""
     port = _free_port()
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     config = root / "config"
@@ -87,6 +90,11 @@ def jupyterlab(root: Path, nodelay: bool = False) -> Iterator[str]:
     settings = {"ServerApp": {"jpserver_extensions": {NODELAY_EXTENSION: nodelay}}}
     (config / "jupyter_server_config.json").write_text(json.dumps(settings))
     env["JUPYTER_CONFIG_DIR"] = str(config)
+    user_settings = root / "user-settings"
+    for plugin, values in (settings or {}).items():
+        path = user_settings / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
     env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     server = subprocess.Popen(
         [
@@ -102,6 +110,7 @@ def jupyterlab(root: Path, nodelay: bool = False) -> Iterator[str]:
             f"--ServerApp.root_dir={root}",
             "--LabApp.expose_app_in_browser=True",
             f"--LabServerApp.workspaces_dir={root / 'ws'}",
+            f"--LabServerApp.user_settings_dir={user_settings}",
             "--allow-root",
         ],
         env=env,

@@ -239,7 +239,9 @@ def lab(n: int, rounds: int) -> tuple[dict[str, list[float]], dict[str, list[int
         (root / "many.ipynb").write_text(json.dumps(notebook))
         seconds: dict[str, list[float]] = {"core": [], "aw": []}
         shown: dict[str, list[int]] = {"core": [], "aw": []}
-        with jupyterlab(root) as url, sync_playwright() as pw:
+        # Lab renders the first 50 outputs of a cell and trims the rest (maxNumberOutputs); 0 shows them all.
+        no_trim = {"@jupyterlab/notebook-extension/tracker": {"maxNumberOutputs": 0}}
+        with jupyterlab(root, settings=no_trim) as url, sync_playwright() as pw:
             browser = launch(pw)
             try:
                 page = browser.new_page()
