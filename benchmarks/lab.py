@@ -78,10 +78,10 @@ NODELAY_EXTENSION = "anywidget_core.hosts.jupyter.nodelay"
 
 @contextlib.contextmanager
 def jupyterlab(
-    root: Path, nodelay: bool = False, settings: dict[str, dict[str, object]] | None = None
+    root: Path, nodelay: bool = False, lab_settings: dict[str, dict[str, object]] | None = None
 ) -> Iterator[str]:
     """A JupyterLab server on loopback serving ``root`` (no token: loopback only, killed on exit); ``nodelay`` turns
-    this package's TCP_NODELAY server extension on or off, whatever the installation enables. ``settings``: user
+    this package's TCP_NODELAY server extension on or off, whatever the installation enables. ``lab_settings``: user
     settings by plugin file (``"@jupyterlab/notebook-extension/tracker"``), in a settings folder of its own."""
     port = _free_port()
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
@@ -91,7 +91,7 @@ def jupyterlab(
     (config / "jupyter_server_config.json").write_text(json.dumps(settings))
     env["JUPYTER_CONFIG_DIR"] = str(config)
     user_settings = root / "user-settings"
-    for plugin, values in (settings or {}).items():
+    for plugin, values in (lab_settings or {}).items():
         path = user_settings / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))

@@ -241,7 +241,7 @@ def lab(n: int, rounds: int) -> tuple[dict[str, list[float]], dict[str, list[int
         shown: dict[str, list[int]] = {"core": [], "aw": []}
         # Lab renders the first 50 outputs of a cell and trims the rest (maxNumberOutputs); 0 shows them all.
         no_trim = {"@jupyterlab/notebook-extension/tracker": {"maxNumberOutputs": 0}}
-        with jupyterlab(root, settings=no_trim) as url, sync_playwright() as pw:
+        with jupyterlab(root, lab_settings=no_trim) as url, sync_playwright() as pw:
             browser = launch(pw)
             try:
                 page = browser.new_page()
