@@ -267,6 +267,8 @@ class FieldOwner(Protocol):
 
     def _set_values(self, values: Mapping[str, Any]) -> None: ...
 
+    def _set_one(self, name: str, value: Any) -> None: ...
+
 
 class Field:
     """The descriptor behind a declared field: reads the instance state, validates every write."""
@@ -310,7 +312,7 @@ class Field:
             checked = self.codec.from_python(value)
         except ValidationError as exc:
             raise ValidationError(f"{type(obj).__name__}.{self.name}: {exc}") from None
-        obj._set_values({self.name: checked})
+        obj._set_one(self.name, checked)
 
 
 # Names a field may not take: the Widget API and the protocol's own state keys.

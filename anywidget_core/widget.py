@@ -230,6 +230,21 @@ class Widget(Referenced):
             for change in changes:
                 self._notify(change, propagate=True)
 
+    def _set_one(self, name: str, value: Any) -> None:
+        """``_set_values({name: value})`` for one type-checked field (``w.value = 4``). With no validators, no
+        observers and no ``hold_sync`` active (checked as ``_set_values`` checks them), it skips the ``Change``
+        list those need; otherwise it takes the general path."""
+        if self._validators or self._observers or self._holds:
+            self._set_values({name: value})
+            return
+        with self._lock:
+            old = self._values[name]
+            if old is value or (name not in self._schema.binary and _equal(old, value)):
+                return
+            self._values[name] = value
+            if self._links:
+                self._send_values({name: value}, "update")
+
     def _validated(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """``values`` as the class's ``@validate`` methods leave them; ValidationError if one refuses."""
 
