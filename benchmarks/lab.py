@@ -77,12 +77,9 @@ NODELAY_EXTENSION = "anywidget_core.hosts.jupyter.nodelay"
 
 
 @contextlib.contextmanager
-def jupyterlab(
-    root: Path, nodelay: bool = False, lab_settings: dict[str, dict[str, object]] | None = None
-) -> Iterator[str]:
+def jupyterlab(root: Path, nodelay: bool = False) -> Iterator[str]:
     """A JupyterLab server on loopback serving ``root`` (no token: loopback only, killed on exit); ``nodelay`` turns
-    this package's TCP_NODELAY server extension on or off, whatever the installation enables. ``lab_settings``: user
-    settings by plugin file (``"@jupyterlab/notebook-extension/tracker"``), in a settings folder of its own."""
+    this package's TCP_NODELAY server extension on or off, whatever the installation enables."""
     port = _free_port()
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     config = root / "config"
@@ -90,11 +87,6 @@ def jupyterlab(
     settings = {"ServerApp": {"jpserver_extensions": {NODELAY_EXTENSION: nodelay}}}
     (config / "jupyter_server_config.json").write_text(json.dumps(settings))
     env["JUPYTER_CONFIG_DIR"] = str(config)
-    user_settings = root / "user-settings"
-    for plugin, values in (lab_settings or {}).items():
-        path = user_settings / f"{plugin}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
     env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     server = subprocess.Popen(
         [
@@ -110,7 +102,6 @@ def jupyterlab(
             f"--ServerApp.root_dir={root}",
             "--LabApp.expose_app_in_browser=True",
             f"--LabServerApp.workspaces_dir={root / 'ws'}",
-            f"--LabServerApp.user_settings_dir={user_settings}",
             "--allow-root",
         ],
         env=env,

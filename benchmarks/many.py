@@ -239,9 +239,10 @@ def lab(n: int, rounds: int) -> tuple[dict[str, list[float]], dict[str, list[int
         (root / "many.ipynb").write_text(json.dumps(notebook))
         seconds: dict[str, list[float]] = {"core": [], "aw": []}
         shown: dict[str, list[int]] = {"core": [], "aw": []}
-        # Lab renders the first 50 outputs of a cell and trims the rest (maxNumberOutputs); 0 shows them all.
-        no_trim = {"@jupyterlab/notebook-extension/tracker": {"maxNumberOutputs": 0}}
-        with jupyterlab(root, lab_settings=no_trim) as url, sync_playwright() as pw:
+        # Lab renders only the first 50 outputs of a cell (maxNumberOutputs) and trims the rest, for both libraries:
+        # a run counts the renders it saw (its note says how many). Overriding the setting through a user-settings
+        # folder of its own kept even the warm-up cell from rendering in this setup; not investigated yet.
+        with jupyterlab(root) as url, sync_playwright() as pw:
             browser = launch(pw)
             try:
                 page = browser.new_page()
@@ -317,7 +318,7 @@ def run(counts: Counts) -> list[Row]:
     rows.append(
         Row(
             "9e",
-            f"JupyterLab: cell creating + displaying {n:,} widgets -> last render",
+            f"JupyterLab: cell creating + displaying {n:,} widgets -> last render (Lab shows <= 50)",
             statistics.median(in_lab["core"]),
             statistics.median(in_lab["aw"]),
         )
