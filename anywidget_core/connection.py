@@ -21,6 +21,7 @@ from .messages import (
     KNOWN_METHODS,
     Close,
     Custom,
+    EchoUpdate,
     Error,
     Frame,
     Message,
@@ -28,6 +29,7 @@ from .messages import (
     RequestState,
     Update,
     decode_inbound,
+    flat_data,
     to_frame,
 )
 from .schema import Schema
@@ -52,6 +54,10 @@ class Phase(enum.Enum):
     NEW = "new"  # nothing sent yet; the first message out must be ``open``
     OPEN = "open"
     CLOSED = "closed"
+
+
+# Read per message: a module global is several times cheaper than ``Phase.OPEN`` (an Enum class attribute).
+_OPEN, _CLOSED = Phase.OPEN, Phase.CLOSED
 
 
 # ---------------------------------------------------------------------------- events
@@ -105,10 +111,10 @@ class Connection:
     def send(self, message: Message, buffers: list[memoryview] | None = None) -> Frame:
         """The frame for ``message``; raises LocalProtocolError if it may not be sent now."""
         phase = self.phase
-        if phase is Phase.OPEN:  # every message after the first: checked first
+        if phase is _OPEN:  # every message after the first: checked first
             if isinstance(message, Open):
                 raise LocalProtocolError("open was already sent")
-        elif phase is Phase.CLOSED:
+        elif phase is _CLOSED:
             raise LocalProtocolError(f"cannot send {type(message).__name__} on a closed connection")
         elif isinstance(message, Open):
             self.phase = Phase.OPEN
@@ -118,24 +124,36 @@ class Connection:
             self.phase = Phase.CLOSED
         return to_frame(message, buffers)
 
+    def send_state(
+        self, method: str, state: dict[str, Any], paths: list[Any], buffers: list[memoryview]
+    ) -> tuple[dict[str, Any], list[memoryview]]:
+        """``(data, buffers)`` of an ``update`` or ``echo_update`` (``method``) carrying encoded ``state``: what
+        ``send(Update(...))`` gives, without building the Struct (nor a Frame) when the connection is open and the
+        state flat (every set and every echo)."""
+        if self.phase is _OPEN and not paths:
+            data = flat_data(method, state)
+            if data is not None:
+                return data, buffers
+        cls = EchoUpdate if method == "echo_update" else Update
+        return self.send(cls(state=state, buffer_paths=paths), buffers)
+
     # ------------------------------------------------------------------ incoming
 
     def receive(self, data: Any, buffers: Sequence[Any] = ()) -> Event:
         """Decode and validate one front-end message. Never raises."""
-        method = data.get("method") if isinstance(data, dict) else None
         try:
             return self._receive(data, buffers)
         except ProtocolError as exc:
-            return self._reject(exc, method)
+            return self._reject(exc, data)
         except RecursionError:
-            return self._reject(ProtocolError(ErrorCode.TOO_LARGE, "message is nested too deeply"), method)
+            return self._reject(ProtocolError(ErrorCode.TOO_LARGE, "message is nested too deeply"), data)
         except Exception as exc:  # a bug must not reach the host's message loop; say what it was
             logger().exception("unexpected error while decoding a front-end message")
             err = ProtocolError(ErrorCode.MALFORMED, f"message could not be processed: {exc!r}")
-            return self._reject(err, method)
+            return self._reject(err, data)
 
     def _receive(self, data: Any, buffers: Sequence[Any]) -> Event:
-        if self.phase is Phase.CLOSED:
+        if self.phase is _CLOSED:
             raise ProtocolError(ErrorCode.CLOSED, "the model is closed")
         plain = _plain_update_state(data, buffers, self.limits)
         if plain is not None:  # what msgspec.convert and the checks below would accept, found in one pass
@@ -180,9 +198,11 @@ class Connection:
             raise ProtocolError(ErrorCode.TOO_LARGE, f"buffers exceed {self.limits.max_buffer_bytes} bytes")
         return views
 
-    def _reject(self, error: ProtocolError, method: Any) -> Rejected:
+    def _reject(self, error: ProtocolError, data: Any) -> Rejected:
         if self.phase is not Phase.OPEN:
             return Rejected(error, None)
+        # read only when rejecting, so an accepted message does not pay for it (decoding never changes "method")
+        method = data.get("method") if isinstance(data, dict) else None
         rejected = method if isinstance(method, str) and method in KNOWN_METHODS else None
         frame = to_frame(Error(code=error.code, message=error.message, rejected=rejected))
         return Rejected(error, frame)

@@ -62,6 +62,7 @@ class Codec:
     """Validation and conversion for one declared type."""
 
     binary: bool = True  # may hold binary leaves somewhere (so outgoing state must be scanned)
+    scalars_as_is: bool = False  # to_json returns a value of exact type int, float, str, bool or None unchanged
     enc_hook: Callable[[Any], Any]  # how objects msgspec does not know travel: child widgets, buffers
     ref_prefix: str  # what a child widget's model id travels after
 
@@ -114,6 +115,8 @@ class BinaryCodec(Codec):
 class MsgspecCodec(Codec):
     """Any type msgspec understands (``msgspec.Meta`` constraints included), plus child widgets and
     buffer-protocol objects through hooks."""
+
+    scalars_as_is = True  # see to_json: Schema.encode skips the call for them
 
     def __init__(self, annotation: Any) -> None:
         super().__init__()
@@ -304,6 +307,8 @@ class FieldOwner(Protocol):
 
     def _set_values(self, values: Mapping[str, Any]) -> None: ...
 
+    def _set_one(self, name: str, value: Any) -> None: ...
+
 
 class Field:
     """The descriptor behind a declared field: reads the instance state, validates every write."""
@@ -352,7 +357,7 @@ class Field:
             checked = self.codec.from_python(value)
         except ValidationError as exc:
             raise ValidationError(f"{type(obj).__name__}.{self.name}: {exc}") from None
-        obj._set_values({self.name: checked})
+        obj._set_one(self.name, checked)
 
 
 # Names a field may not take: the Widget API and the protocol's own state keys.

@@ -96,7 +96,7 @@ Method = Literal["open", "update", "echo_update", "request_state", "custom", "cl
 _INBOUND_BY_METHOD: dict[str, type[Inbound]] = {str(cls.__struct_config__.tag): cls for cls in INBOUND}
 _INBOUND_METHODS = frozenset(_INBOUND_BY_METHOD)
 KNOWN_METHODS = frozenset(cls.__struct_config__.tag for cls in ALL)
-_SCALARS = (str, int, float, bool, type(None))
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})  # a set: one hash probe per value
 
 
 class Frame(NamedTuple):
@@ -109,16 +109,20 @@ class Frame(NamedTuple):
 def to_frame(message: Message, buffers: list[memoryview] | None = None) -> Frame:
     """Encode a message to the wire shape; buffers ride alongside unchanged."""
     if isinstance(message, (Update, EchoUpdate)) and not message.buffer_paths:
-        # The hot path (every set, every echo): a flat state of scalars is already what to_builtins would
-        # return, so build the same dict directly, with fresh containers as to_builtins makes.
-        state = message.state
-        for key, value in state.items():
-            if type(key) is not str or type(value) not in _SCALARS:
-                break
-        else:
-            data: dict[str, Any] = {"method": message.__struct_config__.tag, "state": dict(state), "buffer_paths": []}
+        data = flat_data(message.__struct_config__.tag, message.state)  # type: ignore[arg-type]
+        if data is not None:
             return _frame(data, buffers if buffers is not None else [])
     return _frame(msgspec.to_builtins(message), buffers if buffers is not None else [])
+
+
+def flat_data(method: str, state: dict[str, Any]) -> dict[str, Any] | None:
+    """The hot path (every set, every echo): a flat state of scalars is already what to_builtins would return,
+    so the data of an update with no buffer paths is built directly, with a fresh ``state`` dict as to_builtins
+    makes; None when a key or value is not a plain scalar (the caller then takes to_builtins)."""
+    for key, value in state.items():
+        if type(key) is not str or type(value) not in _SCALAR_TYPES:
+            return None
+    return {"method": method, "state": dict(state), "buffer_paths": []}
 
 
 def _frame(data: dict[str, Any], buffers: list[memoryview]) -> Frame:

@@ -18,6 +18,12 @@ class Schema:
         # Per-message lookups, precomputed: the codec of each field, and of each field a front end may write.
         self._codecs = {name: spec.codec for name, spec in self.fields.items()}
         self._writable = {name: codec for name, codec in self._codecs.items() if not name.startswith("_")}
+        # Fields whose values may hold binary (compared by identity only), and those a front end's write is not
+        # echoed for: read per set and per echo.
+        # Fields whose exact-type scalars are their own wire form (to_json not called for them).
+        self._as_is = frozenset(name for name, codec in self._codecs.items() if codec.scalars_as_is)
+        self.binary = frozenset(name for name, codec in self._codecs.items() if codec.binary)
+        self.no_echo = frozenset(name for name, spec in self.fields.items() if not spec.echo)
 
     def encode(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Path], list[memoryview]]:
         """JSON-ready state with binary values taken out as buffers. Keys that are not fields (the
@@ -25,9 +31,10 @@ class Schema:
         state: dict[str, Any] = {}
         binary = False
         codecs = self._codecs
+        as_is = self._as_is
         for name, value in values.items():
             codec = codecs.get(name)
-            if codec is None:
+            if codec is None or (type(value) in _SCALAR_TYPES and name in as_is):
                 state[name] = value
                 continue
             state[name] = codec.to_json(value)
@@ -39,28 +46,30 @@ class Schema:
     def decode(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """Validate front-end state (buffers already in place); every problem is reported at once."""
         values: dict[str, Any] = {}
-        problems: list[str] = []
-        codes: set[ErrorCode] = set()
+        problems: list[tuple[str, ErrorCode]] | None = None  # made on the first problem: accepted updates skip it
         writable = self._writable
         for name, raw in state.items():
             codec = writable.get(name)
             if codec is not None:
                 try:
                     values[name] = codec.from_json(raw)
+                    continue
                 except ValidationError as exc:
-                    problems.append(f"{name!r}: {exc}")
-                    codes.add(ErrorCode.INVALID_VALUE)
+                    problem, code = f"{name!r}: {exc}", ErrorCode.INVALID_VALUE
             elif name.startswith("_"):
-                problems.append(f"{name!r} is private: a front end may not write it")
-                codes.add(ErrorCode.PRIVATE_FIELD)
+                problem, code = f"{name!r} is private: a front end may not write it", ErrorCode.PRIVATE_FIELD
             else:
-                problems.append(f"{name!r} is not a field of this widget")
-                codes.add(ErrorCode.UNKNOWN_FIELD)
-        if problems:
-            # The most serious class names the error: writing a private field is an attack, not a typo.
-            code = next(c for c in _SEVERITY if c in codes)
-            raise ProtocolError(code, "rejected update: " + "; ".join(problems))
-        return values
+                problem, code = f"{name!r} is not a field of this widget", ErrorCode.UNKNOWN_FIELD
+            if problems is None:
+                problems = []
+            problems.append((problem, code))
+        if problems is None:
+            return values
+        # The most serious class names the error: writing a private field is an attack, not a typo.
+        codes = {code for _, code in problems}
+        message = "rejected update: " + "; ".join(problem for problem, _ in problems)
+        raise ProtocolError(next(c for c in _SEVERITY if c in codes), message)
 
 
+_SCALAR_TYPES = frozenset({int, float, str, bool, type(None)})
 _SEVERITY = (ErrorCode.PRIVATE_FIELD, ErrorCode.UNKNOWN_FIELD, ErrorCode.INVALID_VALUE)

@@ -106,7 +106,7 @@ class Widget(Referenced):
         cls._assets = assets
 
     def __init__(self, **values: Any) -> None:
-        unknown = set(values) - set(self._fields)
+        unknown = set(values) - set(self._fields) if values else None
         if unknown:
             raise TypeError(f"{type(self).__name__} has no field(s) {', '.join(sorted(unknown))}")
         self.model_id: str = os.urandom(16).hex()
@@ -120,8 +120,9 @@ class Widget(Referenced):
         self._pending_dropped = False  # warned that the queue above overflowed (once until it is flushed)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
-        given = {name: self._fields[name].codec.from_python(value) for name, value in values.items()}
-        self._values.update(self._validated(given) if self._validators else given)
+        if values or self._validators:  # Counter() with defaults and no validators has nothing to check
+            given = {name: self._fields[name].codec.from_python(value) for name, value in values.items()}
+            self._values.update(self._validated(given) if self._validators else given)
         for method, names in self._observer_methods.items():
             self.observe(getattr(self, method), names or None)
         Widget._by_model_id[self.model_id] = self
@@ -218,14 +219,31 @@ class Widget(Referenced):
                 values = self._validated(values)
             changes = self._assign(values)
             if changes:
-                names = tuple(c.name for c in changes)
                 held = self._holds.get(threading.get_ident()) if self._holds else None
                 if held is not None:
-                    held.update(names)
-                else:
-                    self._broadcast_update(names)
-        for change in changes:
-            self._notify(change, propagate=True)
+                    held.update(c.name for c in changes)
+                elif self._links:  # shown nowhere: nothing to encode
+                    # every value changed (a single set always does): ``values`` already maps each to its new value
+                    changed = values if len(changes) == len(values) else {c.name: c.new for c in changes}
+                    self._send_values(changed, "update")
+        if self._observers:  # none registered (the common case): no dispatch per change
+            for change in changes:
+                self._notify(change, propagate=True)
+
+    def _set_one(self, name: str, value: Any) -> None:
+        """``_set_values({name: value})`` for one type-checked field (``w.value = 4``). With no validators, no
+        observers and no ``hold_sync`` active (checked as ``_set_values`` checks them), it skips the ``Change``
+        list those need; otherwise it takes the general path."""
+        if self._validators or self._observers or self._holds:
+            self._set_values({name: value})
+            return
+        with self._lock:
+            old = self._values[name]
+            if old is value or (name not in self._schema.binary and _equal(old, value)):
+                return
+            self._values[name] = value
+            if self._links:
+                self._send_values({name: value}, "update")
 
     def _validated(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """``values`` as the class's ``@validate`` methods leave them; ValidationError if one refuses."""
@@ -241,12 +259,13 @@ class Widget(Referenced):
     def _assign(self, values: Mapping[str, Any]) -> list[Change]:
         changes = []
         current = self._values
+        binary = self._schema.binary
         for name, new in values.items():
             old = current[name]
-            if old is new or (not self._fields[name].codec.binary and _equal(old, new)):
+            if old is new or (name not in binary and _equal(old, new)):
                 continue
             current[name] = new
-            changes.append(Change(self, name, old, new))
+            changes.append(tuple.__new__(Change, (self, name, old, new)))  # Change(...) without its Python __new__
         return changes
 
     def frontend_event(self, link: Link, event: Event) -> None:
@@ -276,13 +295,13 @@ class Widget(Referenced):
                     logger().warning("anywidget_core: %s %s", repr(self), error.message)
                     return
             changes = self._assign(values)
-            echoed = {n: v for n, v in values.items() if self._fields[n].echo}
+            no_echo = self._schema.no_echo
+            echoed = {n: v for n, v in values.items() if n not in no_echo} if no_echo else values
             if echoed and self._links:
-                self._open_children_of(echoed)
-                state, paths, buffers = self._schema.encode(echoed)
-                self._deliver_all(EchoUpdate(state=state, buffer_paths=paths), buffers)
-        for change in changes:
-            self._notify(change, propagate=False)
+                self._send_values(echoed, "echo_update")
+        if self._observers:
+            for change in changes:
+                self._notify(change, propagate=False)
 
     def _encode_state(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any], list[memoryview]]:
         return self._schema.encode(values)
@@ -296,10 +315,15 @@ class Widget(Referenced):
     def _broadcast_update(self, names: Iterable[str]) -> None:
         if not self._links:
             return
-        values = {name: self._values[name] for name in names}
-        self._open_children_of(values)
+        self._send_values({name: self._values[name] for name in names}, "update")
+
+    def _send_values(self, values: Mapping[str, Any], method: str) -> None:
+        """Encode ``values`` once and send them to every link as an ``update`` or ``echo_update`` (lock held)."""
+        if self._child_fields:
+            self._open_children_of(values)
         state, paths, buffers = self._schema.encode(values)
-        self._deliver_all(Update(state=state, buffer_paths=paths), buffers)
+        for link in list(self._links.values()):
+            link.deliver_state(method, state, paths, buffers)
 
     def _deliver_all(self, message: Update | EchoUpdate | Custom, buffers: list[memoryview]) -> None:
         for link in list(self._links.values()):

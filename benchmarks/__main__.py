@@ -22,6 +22,7 @@ WORKLOADS: dict[str, str] = {
     "7": "kernel",
     "8": "browser",
     "9": "static_size",
+    "10": "many",
 }
 
 

@@ -67,11 +67,10 @@ class Row:
 
     @property
     def ratio(self) -> float | None:
-        """How many times better anywidget-core is (time, size: anywidget/core; rate: core/anywidget)."""
+        """How many times better anywidget-core is (time, size, memory: anywidget/core; rate: core/anywidget)."""
         if self.anywidget is None or self.core <= 0 or self.anywidget <= 0:
             return None
-        smaller_is_better = self.unit in ("s", "B")  # times and sizes; rates are the other way round
-        return self.anywidget / self.core if smaller_is_better else self.core / self.anywidget
+        return self.core / self.anywidget if self.unit == "/s" else self.anywidget / self.core
 
 
 def fmt_value(value: float | None, unit: str) -> str:
