@@ -48,3 +48,18 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     if os.environ.get("CI") and skipped and session.exitstatus == 0:
         reporter.write_line(f"CI: {len(skipped)} test(s) skipped, which CI counts as a failure", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture
+def in_fresh_thread() -> Any:
+    """``in_fresh_thread(fn)``: ``fn()`` on a thread of its own, where no event loop runs. Playwright's sync API (the
+    session's ``browser``) keeps an event loop running on the main thread once a browser test has run, so a test
+    that needs "no loop running" (``asyncio.run``, a widget running its async handler in place) must not rely on
+    the main thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(fn: Any) -> Any:
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(fn).result()
+
+    return run

@@ -89,7 +89,7 @@ def test_unknown_and_failing_commands_answer_with_an_error(
     assert responses(front.take())[0][0]["response"] == {"y": 4}
 
 
-def test_async_commands_answer_when_they_finish() -> None:
+def test_async_commands_answer_when_they_finish(in_fresh_thread: Any) -> None:
     async def main() -> list[tuple[Any, list[bytes]]]:
         widget = Calculator(total=1)
         front = MemoryHost().probe(widget)
@@ -102,7 +102,8 @@ def test_async_commands_answer_when_they_finish() -> None:
                 return got
         return []
 
-    assert asyncio.run(main()) == [({"id": "r1", "kind": "anywidget-command-response", "response": 5}, [])]
+    answered = in_fresh_thread(lambda: asyncio.run(main()))
+    assert answered == [({"id": "r1", "kind": "anywidget-command-response", "response": 5}, [])]
 
 
 def test_subclasses_inherit_and_can_override_commands() -> None:

@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,7 +61,11 @@ def test_on_msg_and_removal() -> None:
     assert got == [(w, {"k": 1}, [b"ab"])]
 
 
-def test_async_handlers_run_on_the_event_loop() -> None:
+def test_async_handlers_run_on_the_event_loop(in_fresh_thread: Any) -> None:
+    in_fresh_thread(_async_handlers_run_on_the_event_loop)
+
+
+def _async_handlers_run_on_the_event_loop() -> None:
     w = Counter()
     seen: list[int] = []
 
