@@ -14,16 +14,7 @@ from typing import Any
 
 from ..host import Received
 from .process import ExecError, LineProcess
-from .runner import (
-    Mismatch,
-    Outcome,
-    _check_schema,
-    _describe,
-    _match,
-    _summary,
-    check_protocol_keys,
-    match_control,
-)
+from .runner import Mismatch, Outcome, StepReplay
 
 DRIVER_VERSION = 1
 HOST_NAME = "exec"
@@ -90,14 +81,14 @@ class ExecTarget:
 
 
 @dataclass
-class _ExecReplay:
+class _ExecReplay(StepReplay):
     vector: dict[str, Any]
     process: LineProcess
     drops: set[str]
     model_ids: dict[str, str] = dataclass_field(default_factory=dict)
     inbox: dict[str, list[Received]] = dataclass_field(default_factory=dict)  # front end -> not yet expected
     control_inbox: dict[str, list[Received]] = dataclass_field(default_factory=dict)  # the same, control comm
-    shown: dict[str, str] = dataclass_field(default_factory=dict)  # front end -> widget name
+    shown: dict[str, str] = dataclass_field(default_factory=dict)
     received: list[Any] = dataclass_field(default_factory=list)
     changes: list[Any] = dataclass_field(default_factory=list)
 
@@ -108,14 +99,7 @@ class _ExecReplay:
         if not isinstance(ids, dict) or set(ids) != set(widgets) or not all(isinstance(i, str) for i in ids.values()):
             raise Mismatch(f"reset must answer model_ids for {sorted(widgets)}, got {ids!r}")
         self.model_ids = ids
-        steps = self.vector["steps"]
-        if not any("show" in step for step in steps):
-            self._show("fe", next(iter(widgets)))
-        for index, step in enumerate(steps):
-            try:
-                self._step(step)
-            except Mismatch as exc:
-                raise Mismatch(f"step {index + 1} {_describe(step)}: {exc}") from None
+        self.run_steps(next(iter(widgets)))
 
     # -------------------------------------------------------------- talking
 
@@ -149,50 +133,44 @@ class _ExecReplay:
         received = Received(str(message["model_id"]), message["data"], buffers)
         self.inbox[message["frontend"]].append(received)
 
+    # -------------------------------------------------------------- steps, as driver requests (SPEC §9.1)
+
     def _show(self, frontend: str, widget: str) -> None:
         self.shown[frontend] = widget
         self.inbox.setdefault(frontend, [])
         self._ask({"op": "show", "frontend": frontend, "widget": widget})
 
-    # -------------------------------------------------------------- steps
+    def _send(self, frontend: str, data: Any, buffers: list[str]) -> None:
+        request = {"op": "receive", "frontend": frontend, "widget": self.shown[frontend]}
+        self._ask({**request, "data": data, "buffers": buffers})
 
-    def _step(self, step: dict[str, Any]) -> None:
-        if "show" in step:
-            self._show(step.get("frontend", "fe"), step["show"])
-        elif "frontend" in step and "send" in step:
-            frontend = step["frontend"]
-            request = {"op": "receive", "frontend": frontend, "widget": self.shown[frontend]}
-            request.update(data=self._wire_value(step["send"]), buffers=step.get("buffers", []))
-            self._ask(request)
-        elif "frontend_close" in step:
-            frontend = step["frontend_close"]
-            self._ask({"op": "frontend_close", "frontend": frontend, "widget": self.shown[frontend]})
-        elif "python" in step:
-            self._python(step)
-        elif "expect" in step:
-            self._expect(step.get("frontend", "fe"), step["expect"])
-        elif "expect_state" in step:
-            for name, expected in step["expect_state"].items():
-                actual = self._ask({"op": "state", "widget": name}).get("state")
-                _match(self._wire_value(expected), actual, f"state of {name}")
-        elif "expect_received" in step:
-            _match(self._wire_value(step["expect_received"]), self.received, "custom messages Python received")
-            self.received.clear()
-        elif "expect_changes" in step:
-            _match(self._wire_value(step["expect_changes"]), self.changes, "observed changes")
-            self.changes.clear()
-        elif "control_open" in step:
-            self._ask({"op": "control_open", "frontend": step["control_open"], "version": step.get("version", "1.0.0")})
-        elif "control" in step:
-            self._ask(
-                {"op": "control", "frontend": step.get("frontend", "fe"), "data": self._wire_value(step["control"])}
-            )
-        elif "expect_control" in step:
-            actual = self.control_inbox.pop(step.get("frontend", "fe"), [])
-            names = {model_id: name for name, model_id in self.model_ids.items()}
-            match_control(step["expect_control"], actual, names, self.vector["widgets"], self._wire_value)
-        else:
-            raise ValueError(f"unknown step {step!r}")
+    def _frontend_close(self, frontend: str) -> None:
+        self._ask({"op": "frontend_close", "frontend": frontend, "widget": self.shown[frontend]})
+
+    def _state(self, name: str) -> Any:
+        return self._ask({"op": "state", "widget": name}).get("state")
+
+    def _take(self, frontend: str) -> list[Received]:
+        taken, self.inbox[frontend] = self.inbox.get(frontend, []), []
+        return taken
+
+    def _drops(self) -> set[str]:
+        return self.drops
+
+    def _model_id(self, name: str) -> str:
+        return self.model_ids[name]
+
+    def _refs(self, value: Any) -> Any:
+        return self._wire_value(value)
+
+    def _control_open(self, frontend: str, version: str) -> None:
+        self._ask({"op": "control_open", "frontend": frontend, "version": version})
+
+    def _control_send(self, frontend: str, data: Any) -> None:
+        self._ask({"op": "control", "frontend": frontend, "data": data})
+
+    def _control_take(self, frontend: str) -> list[Received]:
+        return self.control_inbox.pop(frontend, [])
 
     def _python(self, step: dict[str, Any]) -> None:
         request = {k: v for k, v in step.items() if k not in ("python", "raises")}
@@ -204,29 +182,6 @@ class _ExecReplay:
             raise Mismatch("unexpected ValidationError")
         if not raised and "raises" in step:
             raise Mismatch(f"expected {step['raises']}, nothing was raised")
-
-    def _expect(self, frontend: str, expected: list[dict[str, Any]]) -> None:
-        actual = [m for m in self.inbox.get(frontend, []) if m.data.get("method") not in self.drops]
-        self.inbox[frontend] = []
-        wanted = [m for m in expected if m["data"].get("method") not in self.drops]
-        for message in actual:
-            _check_schema(message)
-        if len(actual) != len(wanted):
-            raise Mismatch(
-                f"front end {frontend!r} received {len(actual)} message(s), expected {len(wanted)}: "
-                f"{[_summary(m) for m in actual]}"
-            )
-        for position, (want, got) in enumerate(zip(wanted, actual, strict=True)):
-            where = f"message {position + 1}"
-            name = want.get("widget", self.shown[frontend])
-            if got.model_id != self.model_ids[name]:
-                raise Mismatch(f"{where} is for another model than {name!r}")
-            data = dict(got.data)
-            state = data.get("state")
-            if data.get("method") == "open" or (isinstance(state, dict) and "_model_module" in state):
-                data["state"] = check_protocol_keys(dict(state or {}), self.vector["widgets"][name], where)
-            _match(self._wire_value(want["data"]), data, where)
-            _match(want.get("buffers", []), [_b64(b) for b in got.buffers], f"{where} buffers")
 
     # -------------------------------------------------------------- values
 

@@ -161,29 +161,140 @@ def _said(said: io.StringIO) -> str:
 # ----------------------------------------------------------------------------- replay
 
 
+class StepReplay:
+    """The steps of one vector, the same whatever carries them out: a host adapter through its probes here, an
+    implementation in another language over ``--exec`` (exec_driver.py). A subclass says how each step is done
+    (the hooks at the end); what a step means and how its outcome is judged is written once, here."""
+
+    vector: dict[str, Any]
+    shown: dict[str, str]  # front end -> widget name
+    received: list[Any]  # custom messages Python received, in the vector's notation
+    changes: list[Any]  # observed changes, in the vector's notation
+
+    def run_steps(self, first_widget: str) -> None:
+        steps = self.vector["steps"]
+        if not any("show" in step for step in steps):
+            self._show("fe", first_widget)
+        for index, step in enumerate(steps):
+            try:
+                self._step(step)
+            except Mismatch as exc:
+                raise Mismatch(f"step {index + 1} {_describe(step)}: {exc}") from None
+
+    def _step(self, step: dict[str, Any]) -> None:
+        if "show" in step:
+            self._show(step.get("frontend", "fe"), step["show"])
+        elif "frontend" in step and "send" in step:
+            self._send(step["frontend"], self._refs(step["send"]), step.get("buffers", []))
+        elif "frontend_close" in step:
+            self._frontend_close(step["frontend_close"])
+        elif "python" in step:
+            self._python(step)
+        elif "expect" in step:
+            self._expect(step.get("frontend", "fe"), step["expect"])
+        elif "expect_state" in step:
+            for name, expected in step["expect_state"].items():
+                _match(self._refs(expected), self._state(name), f"state of {name}")
+        elif "expect_received" in step:
+            _match(self._refs(step["expect_received"]), self.received, "custom messages Python received")
+            self.received.clear()
+        elif "expect_changes" in step:
+            _match(self._refs(step["expect_changes"]), self.changes, "observed changes")
+            self.changes.clear()
+        elif "control_open" in step:
+            self._control_open(step["control_open"], step.get("version", "1.0.0"))
+        elif "control" in step:
+            self._control_send(step.get("frontend", "fe"), self._refs(step["control"]))
+        elif "expect_control" in step:
+            actual = self._control_take(step.get("frontend", "fe"))
+            names = {self._model_id(name): name for name in self.vector["widgets"]}
+            match_control(step["expect_control"], actual, names, self.vector["widgets"], self._refs)
+        else:
+            raise ValueError(f"unknown step {step!r}")
+
+    def _expect(self, frontend: str, expected: list[dict[str, Any]]) -> None:
+        drops = self._drops()
+        actual = [m for m in self._take(frontend) if m.data.get("method") not in drops]
+        wanted = [m for m in expected if m["data"].get("method") not in drops]
+        for message in actual:
+            _check_schema(message)
+        if len(actual) != len(wanted):
+            raise Mismatch(
+                f"front end {frontend!r} received {len(actual)} message(s), expected {len(wanted)}: "
+                f"{[_summary(m) for m in actual]}"
+            )
+        for position, (want, got) in enumerate(zip(wanted, actual, strict=True)):
+            where = f"message {position + 1}"
+            name = want.get("widget", self.shown[frontend])
+            if got.model_id != self._model_id(name):
+                raise Mismatch(f"{where} is for another model than {name!r}")
+            data = dict(got.data)
+            state = data.get("state")
+            if data.get("method") == "open" or (isinstance(state, dict) and "_model_module" in state):
+                data["state"] = check_protocol_keys(dict(state or {}), self.vector["widgets"][name], where)
+            _match(self._refs(want["data"]), data, where)
+            _match(want.get("buffers", []), [_b64(b) for b in got.buffers], f"{where} buffers")
+
+    # -------------------------------------------------------------- how a step is carried out
+
+    def _show(self, frontend: str, widget: str) -> None:
+        raise NotImplementedError
+
+    def _send(self, frontend: str, data: Any, buffers: list[str]) -> None:
+        """The front end sends ``data`` (references already in wire form) with base64 ``buffers``."""
+        raise NotImplementedError
+
+    def _frontend_close(self, frontend: str) -> None:
+        raise NotImplementedError
+
+    def _python(self, step: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _state(self, name: str) -> Any:
+        """The widget's field values, in the vector's notation."""
+        raise NotImplementedError
+
+    def _take(self, frontend: str) -> list[Received]:
+        """What the front end received since the last take."""
+        raise NotImplementedError
+
+    def _drops(self) -> set[str]:
+        """Methods the host's transport does not deliver (left out of both sides of an ``expect``)."""
+        raise NotImplementedError
+
+    def _model_id(self, name: str) -> str:
+        raise NotImplementedError
+
+    def _refs(self, value: Any) -> Any:
+        """Vector notation as it travels: ``"@name"`` and ``"anywidget:@name"`` become references."""
+        raise NotImplementedError
+
+    def _control_open(self, frontend: str, version: str) -> None:
+        raise NotImplementedError
+
+    def _control_send(self, frontend: str, data: Any) -> None:
+        raise NotImplementedError
+
+    def _control_take(self, frontend: str) -> list[Received]:
+        raise NotImplementedError
+
+
 @dataclass
-class _Replay:
+class _Replay(StepReplay):
     vector: dict[str, Any]
     host: Host
     widgets: dict[str, Widget] = dataclass_field(default_factory=dict)
     classes: dict[str, type[Widget]] = dataclass_field(default_factory=dict)
     frontends: dict[str, Probe] = dataclass_field(default_factory=dict)
-    shown: dict[str, str] = dataclass_field(default_factory=dict)  # front end -> widget name
-    received: list[dict[str, Any]] = dataclass_field(default_factory=list)
-    changes: list[dict[str, Any]] = dataclass_field(default_factory=list)
+    shown: dict[str, str] = dataclass_field(default_factory=dict)
+    received: list[Any] = dataclass_field(default_factory=list)
+    changes: list[Any] = dataclass_field(default_factory=list)
 
     def run(self) -> None:
         for name, spec in self.vector["widgets"].items():
             self._build(name, spec)
-        steps = self.vector["steps"]
-        if not any("show" in step for step in steps):
-            self._show("fe", next(iter(self.widgets)))
         try:
-            for index, step in enumerate(steps):
-                try:
-                    self._step(step)
-                except Mismatch as exc:
-                    raise Mismatch(f"step {index + 1} {_describe(step)}: {exc}") from None
+            self.run_steps(next(iter(self.widgets)))
         finally:
             for widget in self.widgets.values():
                 widget.close()
@@ -217,46 +328,39 @@ class _Replay:
         widget.observe(lambda c, n=name: self.changes.append(_change(n, c, self._json)))
         self.widgets[name] = widget
 
+    # -------------------------------------------------------------- steps, through the host's probes
+
     def _show(self, frontend: str, widget: str) -> None:
         self.frontends[frontend] = self.host.probe(self.widgets[widget])
         self.shown[frontend] = widget
 
-    # -------------------------------------------------------------- steps
+    def _send(self, frontend: str, data: Any, buffers: list[str]) -> None:
+        # A probe sends what a browser can: a lone surrogate too, which JSON.stringify writes as "\\ud800".
+        self.frontends[frontend].deliver(data, [base64.b64decode(b) for b in buffers])
 
-    def _step(self, step: dict[str, Any]) -> None:
-        if "show" in step:
-            self._show(step.get("frontend", "fe"), step["show"])
-        elif "frontend" in step and "send" in step:
-            buffers = [base64.b64decode(b) for b in step.get("buffers", [])]
-            data = self._value(step["send"], refs_only=True)
-            # A probe sends what a browser can: a lone surrogate too, which JSON.stringify writes as "\\ud800".
-            self.frontends[step["frontend"]].deliver(data, buffers)
-        elif "frontend_close" in step:
-            self.frontends[step["frontend_close"]].close()
-        elif "python" in step:
-            self._python(step)
-        elif "expect" in step:
-            self._expect(step.get("frontend", "fe"), step["expect"])
-        elif "expect_state" in step:
-            for name, expected in step["expect_state"].items():
-                actual = self._json(self.widgets[name].get_state())
-                _match(self._refs(expected), actual, f"state of {name}")
-        elif "expect_received" in step:
-            _match(self._refs(step["expect_received"]), self.received, "custom messages Python received")
-            self.received.clear()
-        elif "expect_changes" in step:
-            _match(self._refs(step["expect_changes"]), self.changes, "observed changes")
-            self.changes.clear()
-        elif "control_open" in step:
-            self._control(step["control_open"]).control_open(step.get("version", "1.0.0"))
-        elif "control" in step:
-            self._control(step.get("frontend", "fe")).control_send(self._refs(step["control"]))
-        elif "expect_control" in step:
-            actual = self._control(step.get("frontend", "fe")).control_take()
-            names = {w.model_id: n for n, w in self.widgets.items()}
-            match_control(step["expect_control"], actual, names, self.vector["widgets"], self._refs)
-        else:
-            raise ValueError(f"unknown step {step!r}")
+    def _frontend_close(self, frontend: str) -> None:
+        self.frontends[frontend].close()
+
+    def _state(self, name: str) -> Any:
+        return self._json(self.widgets[name].get_state())
+
+    def _take(self, frontend: str) -> list[Received]:
+        return self.frontends[frontend].take()
+
+    def _drops(self) -> set[str]:
+        return set(getattr(self.host, "drops", ()))
+
+    def _model_id(self, name: str) -> str:
+        return self.widgets[name].model_id
+
+    def _control_open(self, frontend: str, version: str) -> None:
+        self._control(frontend).control_open(version)
+
+    def _control_send(self, frontend: str, data: Any) -> None:
+        self._control(frontend).control_send(data)
+
+    def _control_take(self, frontend: str) -> list[Received]:
+        return self._control(frontend).control_take()
 
     def _control(self, frontend: str) -> ControlProbe:
         probe = self.frontends[frontend]
@@ -290,32 +394,6 @@ class _Replay:
             return
         if "raises" in step:
             raise Mismatch(f"expected {step['raises']}, nothing was raised")
-
-    def _expect(self, frontend: str, expected: list[dict[str, Any]]) -> None:
-        drops = set(getattr(self.host, "drops", ()))
-        actual = [m for m in self.frontends[frontend].take() if m.data.get("method") not in drops]
-        wanted = [m for m in expected if m["data"].get("method") not in drops]
-        for message in actual:
-            _check_schema(message)
-        if len(actual) != len(wanted):
-            raise Mismatch(
-                f"front end {frontend!r} received {len(actual)} message(s), expected {len(wanted)}: "
-                f"{[_summary(m) for m in actual]}"
-            )
-        for position, (want, got) in enumerate(zip(wanted, actual, strict=True)):
-            self._match_message(want, got, f"message {position + 1}", self.shown[frontend])
-
-    def _match_message(self, want: dict[str, Any], got: Received, where: str, default: str) -> None:
-        widget = self.widgets[want.get("widget", default)]
-        if got.model_id != widget.model_id:
-            raise Mismatch(f"{where} is for another model than {want.get('widget', default)!r}")
-        data = dict(got.data)
-        state = data.get("state")
-        if data.get("method") == "open" or (isinstance(state, dict) and "_model_module" in state):
-            spec = self.vector["widgets"][want.get("widget", default)]
-            data["state"] = check_protocol_keys(dict(data["state"]), spec, where)
-        _match(self._refs(want["data"]), data, where)
-        _match(want.get("buffers", []), [_b64(b) for b in got.buffers], f"{where} buffers")
 
     # -------------------------------------------------------------- values
 
