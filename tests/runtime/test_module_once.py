@@ -97,8 +97,9 @@ def fifty() -> Iterator[tuple[StandaloneServer, dict[str, Once]]]:
         yield running, widgets
 
 
-def open_counting(context: Any, server: StandaloneServer) -> tuple[Any, list[int]]:
-    """A tab whose WebSocket frames from the server are scanned for the marker (the wire, not the runtime)."""
+def open_counting(context: Any, url: str, ready: str) -> tuple[Any, list[int]]:
+    """A tab on ``url`` whose WebSocket frames from the server are scanned for the marker (the wire, not the
+    runtime), once the page's ``ready`` condition holds."""
     page = context.new_page()
     seen = [0]
 
@@ -110,9 +111,12 @@ def open_counting(context: Any, server: StandaloneServer) -> tuple[Any, list[int
         ws.on("framereceived", frame)
 
     page.on("websocket", on_socket)
-    page.goto(server.url)
-    page.wait_for_function(f"document.querySelectorAll('.once-button').length === {N}")
+    page.goto(url)
+    page.wait_for_function(ready, timeout=30_000)
     return page, seen
+
+
+STANDALONE_READY = f"document.querySelectorAll('.once-button').length === {N}"
 
 
 def test_standalone_page_receives_the_module_once_and_a_second_tab_again(
@@ -121,7 +125,7 @@ def test_standalone_page_receives_the_module_once_and_a_second_tab_again(
     server, widgets = fifty
     context = browser.new_context()
     try:
-        first, seen = open_counting(context, server)
+        first, seen = open_counting(context, server.url, STANDALONE_READY)
         assert seen == [1]
         assert first.evaluate("anywidgetCorePage.modulesReceived") == 2  # _esm and _css, once each
         assert first.evaluate("[globalThis.__evaluated, globalThis.__initialized]") == [1, N]
@@ -132,7 +136,8 @@ def test_standalone_page_receives_the_module_once_and_a_second_tab_again(
         while widgets["w3"].count != 4 and time.monotonic() < deadline:
             time.sleep(0.02)
         assert widgets["w3"].count == 4
-        second, seen_again = open_counting(context, server)  # a new front end needs the module again
+        # a new front end needs the module again
+        second, seen_again = open_counting(context, server.url, STANDALONE_READY)
         assert seen_again == [1]
         assert second.evaluate("anywidgetCorePage.modulesReceived") == 2
         assert second.locator(".once-button").nth(3).inner_text() == "4"
@@ -266,21 +271,7 @@ def panel_page() -> Iterator[str]:
     state.reset()
 
 
-def open_panel(context: Any, url: str) -> tuple[Any, list[int]]:
-    page = context.new_page()
-    seen = [0]
-
-    def on_socket(ws: Any) -> None:
-        def frame(payload: Any) -> None:
-            text = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
-            seen[0] += len(re.findall(re.escape(MARKER) + r"(?!-css)", text))
-
-        ws.on("framereceived", frame)
-
-    page.on("websocket", on_socket)
-    page.goto(url)
-    page.wait_for_function(f"globalThis.__initialized === {PANEL_VIEWS}", timeout=30_000)
-    return page, seen
+PANEL_READY = f"globalThis.__initialized === {PANEL_VIEWS}"
 
 
 def _panel_buttons(page: Any) -> list[str]:
@@ -303,7 +294,7 @@ def _panel_buttons(page: Any) -> list[str]:
 def test_panel_page_of_many_components_receives_the_module_once(browser: Any, panel_page: str) -> None:
     context = browser.new_context()
     try:
-        page, seen = open_panel(context, panel_page)
+        page, seen = open_counting(context, panel_page, PANEL_READY)
         assert sorted(_panel_buttons(page), key=int) == [str(i) for i in range(PANEL_VIEWS)]
         assert seen == [1]  # one module message for the page, though each component is a view of its own
         assert page.evaluate("globalThis.__evaluated") == 1  # and one import, shared by the views' runtimes
