@@ -160,6 +160,10 @@ _OUTBOXES: weakref.WeakKeyDictionary[Document, collections.deque[tuple[Anywidget
 _OUTBOX_LOCK = threading.Lock()
 _PAGES: weakref.WeakKeyDictionary[Document, dict[str, ModuleTable]] = weakref.WeakKeyDictionary()
 _PAGES_LOCK = threading.Lock()
+# Page names come from the browser (`ready`): a document remembers this many, the oldest forgotten first, so a
+# client naming endless pages (or a notebook reloaded all day) costs bounded memory. A forgotten page that comes
+# back is sent its modules again, which is always correct.
+MAX_PAGES_PER_DOCUMENT = 32
 
 
 def _flush(doc: Document) -> None:
@@ -181,6 +185,8 @@ def _page_modules(doc: Document, page: str) -> ModuleTable:
         pages = _PAGES.setdefault(doc, {})
         table = pages.get(page)
         if table is None:
+            while len(pages) >= MAX_PAGES_PER_DOCUMENT:
+                pages.pop(next(iter(pages)))
             table = pages[page] = ModuleTable()
         return table
 

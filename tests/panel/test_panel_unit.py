@@ -300,3 +300,19 @@ def test_sets_from_several_threads_end_at_pythons_final_value() -> None:
         t.join(timeout=30)
     widths = [r.data["state"]["width"] for r in front.take() if r.data["method"] == "update"]
     assert widths and widths[-1] == widget.width
+
+
+def test_page_names_from_browsers_cost_bounded_memory() -> None:
+    """``ready`` names the page whose views share their modules; a client naming endless pages is held to the
+    newest MAX_PAGES_PER_DOCUMENT, and a page still remembered keeps its table."""
+    from anywidget_core.hosts.panel import view
+
+    doc = Document()
+    first = view._page_modules(doc, "page-0")
+    assert view._page_modules(doc, "page-0") is first  # one table per page
+    for n in range(1, 1000):
+        view._page_modules(doc, f"page-{n}")
+    pages = view._PAGES[doc]
+    assert len(pages) == view.MAX_PAGES_PER_DOCUMENT
+    assert "page-999" in pages and "page-0" not in pages  # the oldest went first
+    assert view._page_modules(doc, "page-0") is not first  # a forgotten page is sent its modules again
