@@ -81,6 +81,33 @@ class ViewSpec(msgspec.Struct):
     model_id: str
 
 
+class _ControlMessage(msgspec.Struct, tag_field="method", forbid_unknown_fields=True):
+    pass
+
+
+class RequestStates(_ControlMessage, tag="request_states"):
+    """Jupyter binding, control comm (``jupyter.widget.control``): front end → kernel. Every live model, please."""
+
+
+class ModelState(msgspec.Struct, forbid_unknown_fields=True):
+    """One model of an ``update_states``: its class (repeating the state's protocol keys) and full state."""
+
+    model_name: str
+    model_module: str
+    model_module_version: str
+    state: dict[str, Any]
+
+
+class UpdateStates(_ControlMessage, tag="update_states"):
+    """Jupyter binding, control comm: kernel → front end. Every model open on that kernel's Jupyter transport.
+
+    Each buffer path starts with the model id and ``"state"``: ``[<model_id>, "state", <path in its state>...]``.
+    """
+
+    states: dict[str, ModelState]
+    buffer_paths: list[BufferPath] = []
+
+
 # Message classes by direction; the front end may never send open, echo_update or error.
 OUTBOUND = (Open, Update, EchoUpdate, Custom, Close, Error)
 INBOUND = (Update, RequestState, Custom, Close)

@@ -17,11 +17,14 @@ from . import messages
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-# file stem -> Struct; messages by their method, plus the two Jupyter display/open payloads
+# file stem -> Struct; messages by their method, plus the Jupyter binding's display/open payloads and control comm
 DOCUMENTS: dict[str, type[msgspec.Struct]] = {
     **{cls.__struct_config__.tag: cls for cls in messages.ALL},  # type: ignore[misc]
     "open_metadata": messages.OpenMetadata,
     "view": messages.ViewSpec,
+    # the control comm's two messages (a Jupyter binding, SPEC §8.1.1), not messages of a model
+    "request_states": messages.RequestStates,
+    "update_states": messages.UpdateStates,
 }
 
 

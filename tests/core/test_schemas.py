@@ -43,3 +43,14 @@ def test_schemas_reject_what_the_spec_forbids() -> None:
     assert not update.is_valid({"method": "update", "state": {}, "extra": 1})
     error = Draft202012Validator(json.loads((SCHEMAS / "error.json").read_text()))
     assert not error.is_valid({"method": "error", "code": "nonsense", "message": "x"})
+
+
+def test_control_comm_schemas_hold_the_model_class() -> None:
+    update_states = Draft202012Validator(json.loads((SCHEMAS / "update_states.json").read_text()))
+    entry = {"model_name": "AnyModel", "model_module": "anywidget", "model_module_version": "~0.11.*", "state": {}}
+    assert update_states.is_valid({"method": "update_states", "states": {"m1": entry}, "buffer_paths": []})
+    assert not update_states.is_valid({"method": "update_states", "states": {"m1": {"state": {}}}})
+    assert not update_states.is_valid({"method": "update_states", "states": {"m1": {**entry, "x": 1}}})
+    request = Draft202012Validator(json.loads((SCHEMAS / "request_states.json").read_text()))
+    assert request.is_valid({"method": "request_states"})
+    assert not request.is_valid({"method": "request_state"})

@@ -11,10 +11,12 @@ from typing import Any
 import comm
 import pytest
 from comm.base_comm import BaseComm
+from jsonschema import Draft202012Validator
 
 import anywidget_core as awc
 from anywidget_core.hosts import jupyter
 from anywidget_core.hosts.jupyter import JupyterHost, JupyterProbe
+from anywidget_core.schemas_cmd import generate
 
 ESM = "export default { render({ model, el }) { el.textContent = model.get('value'); } }"
 
@@ -300,6 +302,8 @@ def test_request_states_answers_every_shown_widget(control_target: Any, kernel_c
     (answer,) = [m for m in kernel_comms if m[1] == "control-1" and m[0] == "comm_msg"]
     msg_type, _, data, _, buffers, _ = answer
     assert msg_type == "comm_msg" and data["method"] == "update_states"
+    update_states = Draft202012Validator(generate()["update_states"])
+    assert update_states.is_valid(data), list(update_states.iter_errors(data))
     entry = data["states"][shown.model_id]
     assert (entry["model_name"], entry["model_module"], entry["model_module_version"]) == (
         "AnyModel",
@@ -340,6 +344,7 @@ def test_request_states_merges_ipywidgets(control_target: Any, kernel_comms: lis
     _request_states(control_target)
     (answer,) = [m for m in kernel_comms if m[1] == "control-1" and m[0] == "comm_msg"]
     states = answer[2]["states"]
+    Draft202012Validator(generate()["update_states"]).validate(answer[2])  # the merged answer keeps the shape
     assert states[slider.model_id]["model_name"] == "IntSliderModel"
     assert states[ours.model_id]["model_name"] == "AnyModel"
     assert len(answer[4]) == len(answer[2]["buffer_paths"])
