@@ -183,6 +183,7 @@ class PydanticCodec(Codec):
         from pydantic import TypeAdapter
 
         super().__init__()
+        self.annotation = annotation  # as the class statement resolved it (what `types` describes)
         self.adapter: Any = TypeAdapter(annotation)
 
     def from_python(self, value: Any) -> Any:

@@ -40,11 +40,8 @@ def _field_member(writer: _Writer, name: str, codec: Codec) -> str:
     writer.ref_prefix = codec.ref_prefix  # the form its child widgets travel in
     if isinstance(codec, BinaryCodec):  # any buffer-protocol object, sent as one buffer
         return writer.member(name, mi.UnionType((mi.BytesType(), mi.NoneType())) if codec.optional else mi.BytesType())
-    if isinstance(codec, MsgspecCodec):
+    if isinstance(codec, MsgspecCodec | PydanticCodec):
         return writer.member(name, codec.annotation)
-    if isinstance(codec, PydanticCodec):
-        # pydantic's TypeAdapter keeps the type it was made for only as `_type` (stable across pydantic 2.x)
-        return writer.member(name, getattr(codec.adapter, "_type", Any))
     return writer.member(name, Any)
 
 
