@@ -155,10 +155,10 @@ class PanelPingPong(PingPong):
 def measure_panel(n: int, warmup: int) -> tuple[list[float], int]:
     """Like :func:`measure`, on the Panel host: one ``pn.serve`` session in headless Chromium."""
     import queue
-    import socket
 
-    import panel as pn
     from playwright.sync_api import sync_playwright
+
+    from anywidget_core.testing import panel_server
 
     widget = PanelPingPong()
     replies = [0]
@@ -170,40 +170,26 @@ def measure_panel(n: int, warmup: int) -> tuple[list[float], int]:
 
     widget.observe(reply, "ping")
     widget.on_msg(lambda _w, content, _b: results.put(content))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = pn.serve(
-        {"pingpong": lambda: widget.__panel__()},
-        port=port,
-        address="127.0.0.1",
-        websocket_origin=f"127.0.0.1:{port}",
-        threaded=True,
-        show=False,
-    )
-    try:
-        with sync_playwright() as pw:
-            browser = launch(pw)
-            try:
-                page = browser.new_page()
-                page.goto(f"http://127.0.0.1:{port}/pingpong")
-                page.wait_for_selector(".ping-pong", timeout=30_000)
-                millis: list[float] = []
-                for count, start in ((warmup, 1), (n, warmup + 1)):
-                    widget.send({"n": count, "start": start})
-                    deadline = time.monotonic() + 120
-                    while results.empty():  # Playwright handles the page's events only inside its own calls
-                        if time.monotonic() > deadline:
-                            raise AssertionError("the Panel page did not report its round trips in 120 s")
-                        page.wait_for_timeout(20)
-                    answer = results.get()
-                    if "times" not in answer:
-                        raise AssertionError(f"the Panel page failed: {answer}")
-                    millis = answer["times"]
-            finally:
-                browser.close()
-    finally:
-        server.stop()
+    with panel_server({"pingpong": lambda: widget.__panel__()}) as url, sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page()
+            page.goto(f"{url}/pingpong")
+            page.wait_for_selector(".ping-pong", timeout=30_000)
+            millis: list[float] = []
+            for count, start in ((warmup, 1), (n, warmup + 1)):
+                widget.send({"n": count, "start": start})
+                deadline = time.monotonic() + 120
+                while results.empty():  # Playwright handles the page's events only inside its own calls
+                    if time.monotonic() > deadline:
+                        raise AssertionError("the Panel page did not report its round trips in 120 s")
+                    page.wait_for_timeout(20)
+                answer = results.get()
+                if "times" not in answer:
+                    raise AssertionError(f"the Panel page failed: {answer}")
+                millis = answer["times"]
+        finally:
+            browser.close()
     if widget.pong != warmup + n or replies[0] != warmup + n:
         raise AssertionError(f"expected {warmup + n} round trips, Python saw {replies[0]} (pong={widget.pong})")
     widget.close()

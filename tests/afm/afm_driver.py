@@ -195,9 +195,9 @@ def panel_server(made: list[Any], esm: Path) -> Iterator[str]:
     """One Panel server: /awc shows anywidget-core's probe (our runtime), /component Panel's AnyWidgetComponent;
     each beside a button that removes it from its column (Panel then removes the view)."""
     import panel as pn
-    from afm_util import free_port, wait_http_ok
-    from panel.io.state import state
     from probe_widgets import awc_probe, panel_probe
+
+    from anywidget_core.testing import panel_server as serving
 
     probe_cls, child_cls = awc_probe(esm)
     component_cls = panel_probe(esm=esm.with_name("component.js"))
@@ -216,27 +216,13 @@ def panel_server(made: list[Any], esm: Path) -> Iterator[str]:
 
         return build
 
-    port = free_port()
-    server = pn.serve(
-        {
-            "awc": app(make_probe),
-            "component": app(component_cls),
-            "component-nested": app(panel_probe(nested_bytes=True)),
-        },
-        port=port,
-        address="127.0.0.1",
-        websocket_origin=f"127.0.0.1:{port}",
-        threaded=True,
-        show=False,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http_ok(f"{url}/awc")
+    apps = {
+        "awc": app(make_probe),
+        "component": app(component_cls),
+        "component-nested": app(panel_probe(nested_bytes=True)),
+    }
+    with serving(apps) as url:
         yield url
-    finally:
-        server.stop()
-        server.join(timeout=10)
-        state.reset()
 
 
 def run_panel(browser: Any, url: str, route: str, reload: Callable[[], Callable[[], None]]) -> dict[str, Result]:

@@ -3,19 +3,15 @@ root), in headless Chromium, checked like the other hosts against the originals 
 
 from __future__ import annotations
 
-import socket
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import panel as pn
 import pytest
 from bokeh.resources import INLINE
-from panel.io.state import state
 
 from anywidget_core.hosts.panel import component
+from anywidget_core.testing import panel_server
 
 from .cases import CASES, build_port
 from .checks import CHECKS, assert_like, foreign_errors
@@ -36,20 +32,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 GAPS: dict[str, Any] = {}  # known gaps by widget: xfail(strict=True) marks with the measured cause
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _up(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[str, dict[str, list[Any]]]]:
     """One Panel server, an app per corpus widget; each session gets a new port, recorded in ``made``."""
@@ -63,24 +45,8 @@ def served() -> Iterator[tuple[str, dict[str, list[Any]]]]:
 
         return make
 
-    port = _free_port()
-    server = pn.serve(
-        {name: app(name) for name in CASES},
-        port=port,
-        address="127.0.0.1",
-        websocket_origin=f"127.0.0.1:{port}",
-        threaded=True,
-        show=False,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not _up(f"{url}/bitjet"):
-        assert time.monotonic() < deadline, "Panel did not start"
-        time.sleep(0.1)
-    yield url, made
-    server.stop()
-    server.join(timeout=10)
-    state.reset()
+    with panel_server({name: app(name) for name in CASES}) as url:
+        yield url, made
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=GAPS.get(n, ()), id=n) for n in CASES])

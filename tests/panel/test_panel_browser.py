@@ -6,10 +6,8 @@ shows one widget to every session, ``/reload`` shows a widget whose ``_esm`` is 
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,8 @@ import panel as pn
 import pytest
 from afm_widgets import Label, features_class, features_source
 from panel.io.state import state
+
+from anywidget_core.testing import panel_server
 
 pytestmark = pytest.mark.browser
 
@@ -51,12 +51,6 @@ class App:
         return pn.Row(widget)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -72,32 +66,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[App, str,
     esm = tmp_path_factory.mktemp("reload") / "features.js"
     esm.write_text(features_source("v1"), encoding="utf-8")
     app = App(esm)
-    port = free_port()
-    server = pn.serve(
-        {"session": app.session, "shared": app.shared, "reload": app.reload, "compose": app.compose},
-        port=port,
-        address="127.0.0.1",
-        websocket_origin=f"127.0.0.1:{port}",
-        threaded=True,
-        show=False,
-        # ended sessions are cleaned up quickly, so the test of it does not wait Bokeh's default 15 s
-        check_unused_sessions_milliseconds=500,
-        unused_session_lifetime_milliseconds=2000,
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_for(lambda: _up(f"{url}/session"), timeout=30)
-    yield app, url, esm
-    server.stop()
-    server.join(timeout=10)
-    state.reset()  # Panel's record of the server and its sessions
-
-
-def _up(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
+    apps = {"session": app.session, "shared": app.shared, "reload": app.reload, "compose": app.compose}
+    # ended sessions are cleaned up quickly, so the test of it does not wait Bokeh's default 15 s
+    with panel_server(apps, check_unused_sessions_milliseconds=500, unused_session_lifetime_milliseconds=2000) as url:
+        yield app, url, esm
 
 
 def open_page(browser: Any, url: str, made: list[Any] | None = None) -> tuple[Any, list[str], Any]:

@@ -5,18 +5,15 @@ widget's elements (it turned an 84 px box with padding and border into 60 px). M
 
 from __future__ import annotations
 
-import socket
-import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import panel as pn
 import pytest
-from panel.io.state import state
 
 import anywidget_core as awc
 from anywidget_core.hosts.standalone import serve
+from anywidget_core.testing import panel_server
 
 pytestmark = pytest.mark.browser
 
@@ -57,42 +54,10 @@ def measure(page: Any) -> list[list[Any]]:
     return [page.locator(selector).evaluate(MEASURE) for selector in (".sprite:not(.asks)", ".sprite.asks")]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def responds(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def panel_url() -> Iterator[str]:
-    port = free_port()
-    server = pn.serve(
-        {"sprite": lambda: pn.Column("# sprite", Sprite())},
-        port=port,
-        address="127.0.0.1",
-        websocket_origin=f"127.0.0.1:{port}",
-        threaded=True,
-        show=False,
-    )
-    url = f"http://127.0.0.1:{port}/sprite"
-    try:
-        deadline = time.monotonic() + 30
-        while not responds(url):
-            assert time.monotonic() < deadline, "the Panel server did not start"
-            time.sleep(0.1)
-        yield url
-    finally:
-        server.stop()
-        server.join(timeout=10)
-        state.reset()
+    with panel_server({"sprite": lambda: pn.Column("# sprite", Sprite())}) as url:
+        yield f"{url}/sprite"
 
 
 def test_panel_geometry_matches_the_standalone_page(browser: Any, panel_url: str) -> None:

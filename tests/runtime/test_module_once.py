@@ -20,6 +20,7 @@ from anywidget_core.hosts.modules import ModuleTable, module_id
 from anywidget_core.hosts.panel.probe import PanelProbe
 from anywidget_core.hosts.standalone import StandaloneServer, serve
 from anywidget_core.hosts.static import to_html
+from anywidget_core.testing import panel_server
 
 pytestmark = pytest.mark.browser
 
@@ -229,46 +230,14 @@ def test_panel_view_gets_each_module_once_per_ready() -> None:
 PANEL_VIEWS = 10
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def panel_page() -> Iterator[str]:
     """A Panel server whose page shows PANEL_VIEWS components of one widget class (one view each)."""
-    import time
-    import urllib.request
-
     import panel as pn
-    from panel.io.state import state
 
-    port = _free_port()
-    server = pn.serve(
-        {"many": lambda: pn.Column(*(pn.panel(Once(count=i)) for i in range(PANEL_VIEWS)))},
-        port=port,
-        address="127.0.0.1",
-        websocket_origin=f"127.0.0.1:{port}",
-        threaded=True,
-        show=False,
-    )
-    url = f"http://127.0.0.1:{port}/many"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-    yield url
-    server.stop()
-    server.join(timeout=10)
-    state.reset()
+    apps = {"many": lambda: pn.Column(*(pn.panel(Once(count=i)) for i in range(PANEL_VIEWS)))}
+    with panel_server(apps) as url:
+        yield f"{url}/many"
 
 
 PANEL_READY = f"globalThis.__initialized === {PANEL_VIEWS}"

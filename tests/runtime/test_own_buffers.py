@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ import pytest
 import anywidget_core as awc
 from anywidget_core.hosts.standalone import serve
 from anywidget_core.hosts.static import to_html
+from anywidget_core.testing import panel_server
 
 pytestmark = pytest.mark.browser
 
@@ -83,26 +82,12 @@ class Buffers(awc.Widget):
     label: str = "a field beside the buffers, so the JSON part of a frame is not empty"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
     deadline = time.monotonic() + timeout
     while (value := predicate()) is None or value is False:
         assert time.monotonic() < deadline, f"timed out waiting for {predicate}"
         time.sleep(0.05)
     return value
-
-
-def responds(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 def own(data: bytes) -> dict[str, Any]:
@@ -162,9 +147,8 @@ def test_static_export(browser: Any, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def panel_server() -> Iterator[tuple[str, list[Any]]]:
+def panel_buffers() -> Iterator[tuple[str, list[Any]]]:
     import panel as pn
-    from panel.io.state import state
 
     made: list[Any] = []
 
@@ -173,27 +157,12 @@ def panel_server() -> Iterator[tuple[str, list[Any]]]:
         made.append(widget)
         return pn.Column("# buffers", widget)
 
-    port = free_port()
-    server = pn.serve(
-        {"buffers": app},
-        port=port,
-        address="127.0.0.1",
-        websocket_origin=f"127.0.0.1:{port}",
-        threaded=True,
-        show=False,
-    )
-    url = f"http://127.0.0.1:{port}/buffers"
-    try:
-        wait_for(lambda: responds(url) or None, timeout=30)
-        yield url, made
-    finally:
-        server.stop()
-        server.join(timeout=10)
-        state.reset()
+    with panel_server({"buffers": app}) as url:
+        yield f"{url}/buffers", made
 
 
-def test_panel_server(browser: Any, panel_server: tuple[str, list[Any]]) -> None:
-    url, made = panel_server
+def test_panel_server(browser: Any, panel_buffers: tuple[str, list[Any]]) -> None:
+    url, made = panel_buffers
     context = browser.new_context()
     try:
         page = context.new_page()
