@@ -349,19 +349,13 @@ if __name__ == "__main__":
 
 @contextlib.contextmanager
 def marimo_server(root: Path) -> Iterator[str]:
-    from examples.example_hosts import free_port, server, wait_http
+    from examples.example_hosts import marimo_run
 
     notebook = root / "afm_marimo.py"
     notebook.write_text(MARIMO_NOTEBOOK)
-    port = free_port()
-    command = [sys.executable, "-m", "marimo", "-q", "run", str(notebook), "-p", str(port)]
-    command += ["--host", "127.0.0.1", "--headless", "--no-token"]
     path = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
     env = {**os.environ, "PYTHONPATH": path, "ANYWIDGET_HMR": "1"}  # anywidget watches the `_esm` file
-    log = root / "marimo.log"
-    with server(command, log, cwd=root, env=env) as proc:
-        url = f"http://127.0.0.1:{port}"
-        wait_http(url, proc, log)
+    with marimo_run(notebook, root / "marimo.log", cwd=root, env=env) as url:
         yield url
 
 

@@ -5,16 +5,13 @@ originals in JupyterLab. The widget lives in marimo's kernel: the checks read an
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from examples.example_hosts import free_port, marimo_run
 
 from .cases import CASES
 from .checks import CHECKS, assert_like, foreign_errors
@@ -92,48 +89,20 @@ NO_CREATE_VIEW = "[manywidgets] renderChild needs a static host or a widget_mana
 MARIMO_GAPS = {"column": NO_CREATE_VIEW}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def marimo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int]]]:
     """One ``marimo run`` of a folder holding a notebook per corpus widget; each serves its widget's control
     port."""
     folder = tmp_path_factory.mktemp("corpus-marimo")
-    controls = {name: _free_port() for name in CASES}
+    controls = {name: free_port() for name in CASES}
     for name, control in controls.items():
         (folder / f"corpus_{name}.py").write_text(NOTEBOOK.format(name=name, port=control, width=WIDTH))
     for name in [*MARIMO_CONTEXT, *MARIMO_GAPS]:
         (folder / f"original_{name}.py").write_text(ORIGINAL.format(name=name, width=WIDTH))
-    port = _free_port()
     paths = [str(TESTS), str(site()), os.environ.get("PYTHONPATH", "")]  # the originals import from the wheels
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-    log = folder / "server.log"
-    command = [sys.executable, "-m", "marimo", "-q", "run", str(folder), "-p", str(port)]
-    command += ["--host", "127.0.0.1", "--headless", "--no-token"]
-    with log.open("w") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"marimo did not start:\n{log.read_text()}")
-                time.sleep(0.3)
+    with marimo_run(folder, folder / "server.log", env=env) as url:
         yield url, controls
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _connect(port: int) -> RemoteWidget:

@@ -8,6 +8,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -55,6 +56,21 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"{url} did not come up:\n{log.read_text(errors='replace')}") from None
             time.sleep(0.3)
+
+
+@contextlib.contextmanager
+def marimo_run(
+    target: Path, log: Path, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 90
+) -> Iterator[str]:
+    """``marimo run`` of a notebook (or a folder of them) on a free local port, headless and without a token;
+    yields its URL once it answers, and stops the server's process group on exit."""
+    port = free_port()
+    command = [sys.executable, "-m", "marimo", "-q", "run", str(target), "-p", str(port)]
+    command += ["--host", "127.0.0.1", "--headless", "--no-token"]
+    with server(command, log, cwd=cwd, env=env) as proc:
+        url = f"http://127.0.0.1:{port}"
+        wait_http(url, proc, log, timeout=timeout)
+        yield url
 
 
 def first_url(log: Path, proc: subprocess.Popen[bytes], timeout: float = 60) -> str:

@@ -7,12 +7,11 @@ binds it, so a change from the page re-runs the cells that read ``view``.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from example_hosts import free_port, server, wait_http
+from example_hosts import marimo_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -81,13 +80,7 @@ def _(bare, mo, view):
 def marimo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("marimo-reactivity")
     (root / "reactivity.py").write_text(NOTEBOOK)
-    port = free_port()
-    command = [sys.executable, "-m", "marimo", "-q", "run", str(root / "reactivity.py")]
-    command += ["-p", str(port), "--host", "127.0.0.1", "--headless", "--no-token"]
-    log = root / "server.log"
-    with server(command, log, cwd=root) as proc:
-        url = f"http://127.0.0.1:{port}"
-        wait_http(url, proc, log)
+    with marimo_run(root / "reactivity.py", root / "server.log", cwd=root) as url:
         yield url
 
 

@@ -2,54 +2,22 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from examples.example_hosts import marimo_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 NOTEBOOK = Path(__file__).parents[2] / "examples" / "marimo_counter.py"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    log = tmp_path_factory.mktemp("marimo") / "server.log"
-    command = [sys.executable, "-m", "marimo", "-q", "run", str(NOTEBOOK)]
-    command += ["-p", str(port), "--host", "127.0.0.1", "--headless", "--no-token"]
-    with log.open("w") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"marimo did not start:\n{log.read_text()}")
-                time.sleep(0.3)
+    with marimo_run(NOTEBOOK, tmp_path_factory.mktemp("marimo") / "server.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _open(page: Any, url: str) -> None:
