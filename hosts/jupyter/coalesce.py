@@ -69,7 +69,8 @@ class Coalescer:
             now = time.monotonic()
             if now >= self._window_end:
                 self._window_end, self._count = now + WINDOW, 0
-            if data.get("method") == "update" and (self._pending is not None or self._count >= self._budget):
+            # the method is read only past the budget or behind a merged update: an ordinary send skips it
+            if (self._pending is not None or self._count >= self._budget) and data.get("method") == "update":
                 if self._pending is None:
                     self._pending = _Pending()
                 self._pending.merge(data, buffers)
