@@ -286,9 +286,14 @@ class Widget(Referenced):
         binary = self._schema.binary
         for name, new in values.items():
             old = current[name]
-            if old is new or (name not in binary and _equal(old, new)):
-                continue
-            current[name] = new
+            if old is not new:
+                if type(old) is type(new) and name not in binary:
+                    try:  # _equal, inlined (as in _set_one)
+                        if old == new:
+                            continue
+                    except Exception:  # e.g. arrays whose == is elementwise: treat as changed
+                        pass
+                current[name] = new
 
     def frontend_event(self, link: Link, event: Event) -> None:
         """Act on a front-end message the link's connection accepted (a state change, a custom message, a state

@@ -119,6 +119,11 @@ class _Flusher:
             self._cond.notify()
 
     def flush_all(self) -> None:
+        # Called after every cell and, through the comm package's post_execute trigger, after every front-end
+        # message: usually nothing is merged. Reading the dict unlocked is as good as locked: an update another
+        # thread merges just after this read would equally be missed just after the lock was released.
+        if not self._due:
+            return
         with self._cond:
             ready = list(self._due)
             self._due.clear()
