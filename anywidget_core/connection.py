@@ -10,7 +10,7 @@ message to hand back to the front end that sent it.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -136,6 +136,15 @@ class Connection:
                 return data, buffers
         cls = EchoUpdate if method == "echo_update" else Update
         return self.send(cls(state=state, buffer_paths=paths), buffers)
+
+    def send_flat(self, method: str, state: Mapping[str, Any]) -> dict[str, Any]:
+        """The data of an ``update`` or ``echo_update`` whose ``state`` the schema found flat (``Schema.is_flat``:
+        str keys, exact-type scalar values), so no check or conversion is left to make; a fresh ``state`` dict
+        per message, as ``send`` gives. Raises LocalProtocolError as ``send`` does when it may not be sent now."""
+        if self.phase is not _OPEN:
+            cls = EchoUpdate if method == "echo_update" else Update
+            return self.send(cls(state=dict(state), buffer_paths=[])).data  # raises: nothing but open before open
+        return {"method": method, "state": dict(state), "buffer_paths": []}
 
     # ------------------------------------------------------------------ incoming
 

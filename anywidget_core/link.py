@@ -10,7 +10,7 @@ checker sees ``Widget`` here).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -81,6 +81,14 @@ class Link:
             return
         data, bufs = self.connection.send_state(method, state, paths, buffers)
         transport.send(data, bufs)
+
+    def deliver_flat(self, method: str, state: Mapping[str, Any]) -> None:
+        """``deliver_state`` of a state ``Schema.is_flat`` accepted (every scalar set and echo): no buffers, no
+        encoding left to check (``Connection.send_flat``)."""
+        transport = self.transport
+        if transport is None or self.connection.phase is not _OPEN:
+            return
+        transport.send(self.connection.send_flat(method, state), [])
 
     def receive(self, data: Any, buffers: Sequence[Any] = ()) -> None:
         """Handle one message from the front end. Never raises into the host's message loop."""

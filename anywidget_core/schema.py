@@ -18,10 +18,11 @@ class Schema:
         # Per-message lookups, precomputed: the codec of each field, and of each field a front end may write.
         self._codecs = {name: spec.codec for name, spec in self.fields.items()}
         self._writable = {name: codec for name, codec in self._codecs.items() if not name.startswith("_")}
+        # Fields whose exact-type scalars are their own wire form (to_json not called for them; a set of one such
+        # scalar is a flat update as it stands: Widget._set_one reads this per set).
+        self.as_is = frozenset(name for name, codec in self._codecs.items() if codec.scalars_as_is)
         # Fields whose values may hold binary (compared by identity only), and those a front end's write is not
         # echoed for: read per set and per echo.
-        # Fields whose exact-type scalars are their own wire form (to_json not called for them).
-        self._as_is = frozenset(name for name, codec in self._codecs.items() if codec.scalars_as_is)
         self.binary = frozenset(name for name, codec in self._codecs.items() if codec.binary)
         self.no_echo = frozenset(name for name, spec in self.fields.items() if not spec.echo)
 
@@ -31,10 +32,10 @@ class Schema:
         state: dict[str, Any] = {}
         binary = False
         codecs = self._codecs
-        as_is = self._as_is
+        as_is = self.as_is
         for name, value in values.items():
             codec = codecs.get(name)
-            if codec is None or (type(value) in _SCALAR_TYPES and name in as_is):
+            if codec is None or (type(value) in FLAT_SCALARS and name in as_is):
                 state[name] = value
                 continue
             state[name] = codec.to_json(value)
@@ -42,6 +43,16 @@ class Schema:
         if not binary:
             return state, [], []
         return extract_buffers(state)
+
+    def is_flat(self, values: Mapping[str, Any]) -> bool:
+        """Whether ``encode(values)`` would return ``values`` unchanged with no buffers, as a flat update carries
+        it: every value an exact-type scalar of a field whose codec passes those as is (``w.value = 4``, the
+        echo of a front end's number). Such state skips encoding and the flat-message check."""
+        as_is = self.as_is
+        for name, value in values.items():  # noqa: SIM110  # a loop: all() of a generator costs more per echo
+            if type(value) not in FLAT_SCALARS or name not in as_is:
+                return False
+        return True
 
     def decode(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """Validate front-end state (buffers already in place); every problem is reported at once."""
@@ -71,5 +82,5 @@ class Schema:
         raise ProtocolError(next(c for c in _SEVERITY if c in codes), message)
 
 
-_SCALAR_TYPES = frozenset({int, float, str, bool, type(None)})
+FLAT_SCALARS = frozenset({int, float, str, bool, type(None)})  # exact types whose values need no encoding
 _SEVERITY = (ErrorCode.PRIVATE_FIELD, ErrorCode.UNKNOWN_FIELD, ErrorCode.INVALID_VALUE)

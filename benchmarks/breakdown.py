@@ -53,24 +53,25 @@ def breakdown(counts: Counts) -> str:
         def inbound(value: int) -> dict[str, object]:
             return {"method": "update", "state": {"value": value}, "buffer_paths": []}
 
+        codec = core._fields["value"].codec
         one = [
             ("anywidget: `w.value = i`", set_aw),
             ("anywidget-core: `w.value = i` (Field.__set__)", set_core),
+            ("  codec.from_python of i (the field's validation)", lambda: codec.from_python(7)),
             (
-                "  Widget._set_values (assign, build update, deliver; no observers)",
-                lambda: core._set_values({"value": next(seq)}),
+                "  Widget._set_one (compare, assign, deliver; no observers)",
+                lambda: core._set_one("value", next(seq)),
             ),
             (
-                "    Link.deliver_state (Connection.send_state + transport)",
-                lambda: link.deliver_state("update", {"value": 1}, [], []),
+                "    Link.deliver_flat (Connection.send_flat + transport)",
+                lambda: link.deliver_flat("update", {"value": 1}),
             ),
             (
-                "      Connection.send_state (phase check, flat frame)",
-                lambda: connection.send_state("update", {"value": 1}, [], []),
+                "      Connection.send_flat (phase check, the message's data)",
+                lambda: connection.send_flat("update", {"value": 1}),
             ),
             ("      Jupyter adapter transport.send (burst control, comm.send)", lambda: transport.send(frame.data, [])),
             ("        floor: comm.send of one message (comm package)", lambda: floor.send(frame.data, buffers=[])),
-            ("  Schema.encode of {'value': i}", lambda: core._schema.encode({"value": 3})),
         ]
         two = [
             (
@@ -89,8 +90,8 @@ def breakdown(counts: Counts) -> str:
                 lambda: core._apply_frontend(link, {"value": next(seq)}),
             ),
             (
-                "      Link.deliver_state(echo_update)",
-                lambda: link.deliver_state("echo_update", {"value": 1}, [], []),
+                "      Link.deliver_flat(echo_update)",
+                lambda: link.deliver_flat("echo_update", {"value": 1}),
             ),
             (
                 "  floor: comm.handle_msg with a do-nothing handler (comm package)",

@@ -63,3 +63,16 @@ def test_unknown_workload_is_refused() -> None:
     )
     assert proc.returncode == 2
     assert "invalid choice" in proc.stderr
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize(("flag", "lines"), [("--breakdown", 19), ("--cpu", 5)])
+def test_library_cost_modes_print_every_stage(flag: str, lines: int) -> None:
+    """``--breakdown`` and ``--cpu`` (the thread-time comparison of issue 16) run and print a number per line."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", flag, "--quick"], cwd=ROOT, capture_output=True, text=True, timeout=280
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    printed = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert len(printed) == lines, proc.stdout
+    assert all(re.search(rf"\b{NUMBER}\b", line) for line in printed), proc.stdout

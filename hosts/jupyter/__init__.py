@@ -28,6 +28,7 @@ VIEW_MIMETYPE = "application/vnd.jupyter.widget-view+json"
 KEY = "jupyter"  # one model per kernel: every front end of the kernel shares the comm
 
 CommFactory = Callable[..., Any]
+_NO_KERNEL_ATTRIBUTE = object()
 
 
 def _kernel_create_comm(**kwargs: Any) -> Any:
@@ -57,9 +58,10 @@ class CommTransport:
 
     def _send(self, data: dict[str, Any], buffers: list[memoryview]) -> None:
         # As ipywidgets does: a comm that says it has no kernel has nobody to send to.
-        if hasattr(self.comm, "kernel") and self.comm.kernel is None:
+        comm = self.comm
+        if getattr(comm, "kernel", _NO_KERNEL_ATTRIBUTE) is None:  # one lookup: a comm may have no such attribute
             return
-        self.comm.send(data=data, buffers=buffers)
+        comm.send(data=data, buffers=buffers)
 
     def close(self) -> None:
         self.coalescer.flush()

@@ -69,7 +69,8 @@ class Coalescer:
             now = time.monotonic()
             if now >= self._window_end:
                 self._window_end, self._count = now + WINDOW, 0
-            if data.get("method") == "update" and (self._pending is not None or self._count >= self._budget):
+            # the method is read only past the budget or behind a merged update: an ordinary send skips it
+            if (self._pending is not None or self._count >= self._budget) and data.get("method") == "update":
                 if self._pending is None:
                     self._pending = _Pending()
                 self._pending.merge(data, buffers)
@@ -118,6 +119,11 @@ class _Flusher:
             self._cond.notify()
 
     def flush_all(self) -> None:
+        # Called after every cell and, through the comm package's post_execute trigger, after every front-end
+        # message: usually nothing is merged. Reading the dict unlocked is as good as locked: an update another
+        # thread merges just after this read would equally be missed just after the lock was released.
+        if not self._due:
+            return
         with self._cond:
             ready = list(self._due)
             self._due.clear()

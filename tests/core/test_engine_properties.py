@@ -126,3 +126,37 @@ def test_plain_update_fast_path_decides_like_the_full_path(data: Any, buffers: A
             return repr(engine.receive(copy.deepcopy(data), buffers))
 
     assert receive(fast=True) == receive(fast=False)
+
+
+_python_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**53) + 1, 2**53 - 1), st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=4), st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=2), st.binary(max_size=2),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["n", "label", "points", "blob", "meta", "_esm"]), _python_values, max_size=3))
+def test_flat_state_sends_what_the_general_encoding_sends(values: dict[str, Any]) -> None:
+    """A state ``Schema.is_flat`` accepts (sets and echoes of scalars skip encoding) must give the very data
+    ``Schema.encode`` + ``Connection.send`` give, for updates and echoes; anything else must not be called flat."""
+    from anywidget_core.connection import Connection, LocalProtocolError, Phase
+    from anywidget_core.messages import EchoUpdate, Update
+
+    schema = Target._schema
+    engine = Connection(schema)
+    with pytest.raises(LocalProtocolError):  # nothing but open before open, flat or not
+        engine.send_flat("update", {"n": 1})
+    engine.phase = Phase.OPEN
+    needs_encoding = any(isinstance(v, (bytes, list)) for v in values.values()) or "_esm" in values  # not a field
+    if needs_encoding or not schema.is_flat(values):
+        assert not schema.is_flat(values)
+        return
+    state, paths, buffers = schema.encode(values)
+    assert (state, paths, buffers) == (values, [], [])
+    for method, cls in (("update", Update), ("echo_update", EchoUpdate)):
+        flat = engine.send_flat(method, values)
+        assert flat == engine.send(cls(state=state, buffer_paths=paths)).data
+        assert flat["state"] is not values  # a fresh dict per message, as send gives
+    engine.phase = Phase.CLOSED
+    with pytest.raises(LocalProtocolError):
+        engine.send_flat("update", values)
