@@ -89,6 +89,21 @@ def test_custom_buffers_both_ways(page: Any, server: StandaloneServer, widgets: 
 
 
 @pytest.mark.browser
+def test_a_mutable_value_is_sent_as_it_was_when_set(
+    page: Any, server: StandaloneServer, widgets: dict[str, Any]
+) -> None:
+    # pieces leave later than the set: a value the caller may write to (a bytearray, a numpy array) is copied
+    # once when queued, so the page gets the bytes of the set, whole, not a mix with what was written after
+    blob: Blob = widgets["blob"]
+    p = open_page(page, server, blob)
+    value = bytearray(os.urandom(MB + 1))
+    expected = sha(value)
+    blob.data = value
+    value[:] = bytes(len(value))
+    assert page_field_sha(p, blob.model_id, len(value)) == expected
+
+
+@pytest.mark.browser
 def test_off_removes_a_progress_listener(page: Any, server: StandaloneServer, widgets: dict[str, Any]) -> None:
     blob: Blob = widgets["blob"]
     p = open_page(page, server, blob)
