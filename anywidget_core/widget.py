@@ -17,6 +17,7 @@ import msgspec
 from . import hooks, invoke
 from .assets import DEFAULT_ESM, Asset
 from .buffers import as_buffer
+from .chunks import Progress
 from .connection import (
     DEFAULT_LIMITS,
     Closed,
@@ -64,6 +65,7 @@ class Change(NamedTuple):
 
 Observer = Callable[[Change], Any]
 MessageHandler = Callable[["Widget", Any, list[memoryview]], Any]
+ProgressHandler = Callable[["Widget", Progress], Any]
 
 
 class Widget(Referenced):
@@ -386,6 +388,29 @@ class Widget(Referenced):
                 self._msg_handlers.remove(handler)
         else:
             self._msg_handlers.append(handler)
+
+    def on_progress(self, handler: ProgressHandler, remove: bool = False) -> None:
+        """Call ``handler(widget, progress)`` as a large message moves in pieces (SPEC §8.6) on a host that
+        chunks (standalone, Panel): ``progress.direction`` is ``"send"`` (Python -> page) or ``"receive"``,
+        ``progress.loaded`` of ``progress.total`` bytes so far, the last report of a transfer with
+        ``loaded == total``. Messages small enough to go whole report nothing. The handler runs on the host's
+        thread that moves the bytes, with no widget lock held: keep it short (update a progress field, log)."""
+        handlers = self.__dict__.setdefault("_progress_handlers", [])
+        if remove:
+            if handler in handlers:
+                handlers.remove(handler)
+        else:
+            handlers.append(handler)
+
+    def report_progress(self, progress: Progress) -> None:
+        """Hand one progress report to the ``on_progress`` handlers (called by hosts; never raises)."""
+        for handler in list(self.__dict__.get("_progress_handlers", ())):
+            self._call(handler, (self, progress), propagate=False)
+
+    @property
+    def has_progress_handlers(self) -> bool:
+        """Whether anyone listens to progress (hosts skip building reports otherwise)."""
+        return bool(self.__dict__.get("_progress_handlers"))
 
     def send(self, content: Any, buffers: Iterable[Any] | None = None) -> None:
         """Send a custom message to the front ends (``msg:custom``). While the widget is shown nowhere, the last

@@ -2,12 +2,14 @@
 // abstract transport. One plain ES module, no build step and no dependencies, so every host (standalone page,
 // static HTML, the Panel shim) serves this same file.
 //
-//   const runtime = createRuntime({ send(modelId, data, buffers) {...}, onError(info) {...} });
+//   const runtime = createRuntime({ send(modelId, data, buffers) {...}, onError(info) {...}, chunkSize });
 //   transport.onmessage = (modelId, data, buffers) => runtime.receive(modelId, data, buffers);
 //   const dispose = await runtime.render(modelId, el);
 //
 // Messages are Jupyter widget protocol 2.1 `data` dicts ({"method": ...}); binary values travel beside them as
 // buffers located by `buffer_paths`. Everything that arrives is treated as untrusted: receive() never throws.
+// With `chunkSize` (bytes), a message whose buffers are larger is sent as `chunked` + `chunk` frames, and such
+// frames that arrive are put back together before they are handled (SPEC §8.6); models emit `progress` events.
 
 const REF_PREFIX = "anywidget:";
 const IPY_REF_PREFIX = "IPY_MODEL_"; // ipywidgets' form, sent for fields declared references="ipywidgets"
@@ -699,12 +701,56 @@ async function runCleanup(fn, report) {
   }
 }
 
+// ------------------------------------------------------------------------------------------- chunked messages
+// A message whose buffers are larger than the host's chunk size goes as {"method": "chunked", transfer, message,
+// sizes} (no buffers), then {"method": "chunk", transfer} frames of one buffer each: the next piece of the
+// buffers' concatenation (SPEC §8.6). Receiving, each buffer of the message is one ArrayBuffer of its announced
+// size, filled as the pieces arrive: a transfer holds its final size (the sum of `sizes`) and nothing more, and
+// the completed buffers are handed on without another copy.
+
+const CHUNK_METHODS = new Set(["chunked", "chunk", "chunk_abort"]);
+
+class Incoming {
+  constructor(modelId, message, sizes) {
+    this.modelId = modelId;
+    this.message = message;
+    this.parts = sizes.map((n) => new Uint8Array(n));
+    this.total = sizes.reduce((a, b) => a + b, 0);
+    this.loaded = 0;
+    this.index = 0; // the buffer being filled
+    this.offset = 0; // bytes of it filled
+  }
+
+  /** Copy one piece in; false when it would overrun the announced total. */
+  add(piece) {
+    if (this.loaded + piece.byteLength > this.total) return false;
+    let at = 0;
+    while (at < piece.byteLength) {
+      const part = this.parts[this.index];
+      const take = Math.min(part.byteLength - this.offset, piece.byteLength - at);
+      part.set(piece.subarray(at, at + take), this.offset);
+      at += take;
+      this.offset += take;
+      if (this.offset === part.byteLength) {
+        this.index += 1;
+        this.offset = 0;
+      }
+    }
+    this.loaded += piece.byteLength;
+    return true;
+  }
+}
+
 class Runtime {
-  constructor({ send, onError, openTimeout = OPEN_TIMEOUT_MS, shared } = {}) {
+  constructor({ send, onError, openTimeout = OPEN_TIMEOUT_MS, shared, chunkSize = 0 } = {}) {
     if (typeof send !== "function") throw new TypeError("createRuntime needs a send(modelId, data, buffers) function");
     this.send = send;
     this.onError = onError;
     this.openTimeout = openTimeout;
+    // 0: never chunk (a host whose transport takes any size, or that cannot reassemble)
+    this.chunkSize = Number.isSafeInteger(chunkSize) && chunkSize > 0 ? chunkSize : 0;
+    this.nextTransfer = 1;
+    this.incoming = new Map(); // transfer id -> Incoming
     this.models = new Map();
     this.waiters = new Map(); // model id -> Set of resolve callbacks waiting for its open
     // Shared modules: module id -> text, and _esm text -> promise of its import. A host whose front end spans
@@ -729,10 +775,76 @@ class Runtime {
 
   transmit(modelId, data, buffers) {
     try {
-      this.send(modelId, data, buffers);
+      const size = this.chunkSize;
+      const total = size && buffers?.length ? buffers.reduce((sum, b) => sum + toDataView(b).byteLength, 0) : 0;
+      if (total > size && size) this.transmitChunked(modelId, data, buffers, total);
+      else this.send(modelId, data, buffers);
     } catch (e) {
       this.report(modelId, "widget", "transport", e);
     }
+  }
+
+  /** Send one message in pieces of at most chunkSize bytes, each a view into the caller's buffers (no copy here). */
+  transmitChunked(modelId, data, buffers, total) {
+    const transfer = this.nextTransfer++;
+    const views = buffers.map(toBytes);
+    const record = this.models.get(modelId);
+    this.send(modelId, { method: "chunked", transfer, message: data, sizes: views.map((v) => v.byteLength) }, []);
+    record?.emit("progress", { direction: "send", loaded: 0, total });
+    let loaded = 0;
+    try {
+      for (const view of views) {
+        for (let start = 0; start < view.byteLength; start += this.chunkSize) {
+          const piece = view.subarray(start, start + this.chunkSize);
+          this.send(modelId, { method: "chunk", transfer }, [piece]);
+          loaded += piece.byteLength;
+          record?.emit("progress", { direction: "send", loaded, total });
+        }
+      }
+    } catch (e) {
+      try {
+        this.send(modelId, { method: "chunk_abort", transfer }, []); // Python drops what it has of it
+      } catch {
+        // the transport is gone: Python drops every transfer with it
+      }
+      throw e;
+    }
+  }
+
+  /** A chunk frame from Python: the whole message once its last piece is in, else null. */
+  takeChunk(modelId, data, buffers) {
+    const transfer = data.transfer;
+    if (!Number.isSafeInteger(transfer)) throw new ProtocolProblem("malformed", `a ${data.method} needs a transfer id`);
+    if (data.method === "chunk_abort") {
+      this.incoming.delete(transfer);
+      return null;
+    }
+    if (data.method === "chunked") {
+      const { message, sizes } = data;
+      if (!isPlainObject(message) || !Array.isArray(sizes) || !sizes.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+        throw new ProtocolProblem("malformed", "a chunked message needs a message object and a list of sizes");
+      }
+      const started = new Incoming(modelId, message, sizes);
+      this.incoming.set(transfer, started);
+      this.models.get(modelId)?.emit("progress", { direction: "receive", loaded: 0, total: started.total });
+      return started.total === 0 ? this.finishChunks(transfer, started) : null;
+    }
+    const current = this.incoming.get(transfer);
+    if (!current || current.modelId !== modelId) {
+      throw new ProtocolProblem("malformed", `a chunk for transfer ${transfer}, which is not in progress`);
+    }
+    if (buffers?.length !== 1 || !current.add(toBytes(buffers[0]))) {
+      this.incoming.delete(transfer);
+      throw new ProtocolProblem("malformed", `a chunk of transfer ${transfer} that does not fit it`);
+    }
+    const progress = { direction: "receive", loaded: current.loaded, total: current.total };
+    this.models.get(modelId)?.emit("progress", progress);
+    return current.loaded === current.total ? this.finishChunks(transfer, current) : null;
+  }
+
+  finishChunks(transfer, done) {
+    this.incoming.delete(transfer);
+    return { data: done.message, buffers: done.parts.map((p) => p.buffer) };
   }
 
   pythonError(record, data) {
@@ -757,6 +869,14 @@ class Runtime {
       if (typeof modelId !== "string") throw new ProtocolProblem("malformed", "model id must be a string");
       if (!isPlainObject(data) || typeof data.method !== "string") {
         throw new ProtocolProblem("malformed", 'a message must be an object with a string "method"');
+      }
+      if (CHUNK_METHODS.has(data.method)) {
+        const whole = this.takeChunk(modelId, data, buffers);
+        if (whole === null) return;
+        ({ data, buffers } = whole);
+        if (!isPlainObject(data) || typeof data.method !== "string" || CHUNK_METHODS.has(data.method)) {
+          throw new ProtocolProblem("malformed", "a chunked message must hold a protocol message");
+        }
       }
       resolveModuleRefs(this.shared.modules, data.state);
       let views;
@@ -947,6 +1067,7 @@ class Runtime {
   destroy(record) {
     if (record.closed) return;
     record.closed = true;
+    for (const [transfer, incoming] of this.incoming) if (incoming.modelId === record.id) this.incoming.delete(transfer);
     this.models.delete(record.id);
     const gen = record.gen;
     gen?.controller.abort();
@@ -1026,6 +1147,7 @@ class Runtime {
 
   /** The transport is gone (its view was removed): destroy every model here, telling nobody. */
   dispose() {
+    this.incoming.clear();
     for (const record of [...this.models.values()]) this.destroy(record);
     for (const waiters of this.waiters.values()) waiters.clear();
     this.waiters.clear();
@@ -1095,8 +1217,8 @@ async function createChildView(runtime, model, signal) {
 }
 
 /** A runtime over one transport. See the module comment; the public surface is receive/render/model/close/dispose. */
-export function createRuntime({ send, onError, openTimeout, shared } = {}) {
-  const runtime = new Runtime({ send, onError, openTimeout, shared });
+export function createRuntime({ send, onError, openTimeout, shared, chunkSize } = {}) {
+  const runtime = new Runtime({ send, onError, openTimeout, shared, chunkSize });
   return {
     receive: (modelId, data, buffers) => runtime.receive(modelId, data, buffers),
     render: (modelId, el) => runtime.render(modelId, el),

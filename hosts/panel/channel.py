@@ -7,16 +7,31 @@ the view itself. The view's envelopes also carry ``gen`` and ``seq``, so they ar
 ``ready`` starts the view afresh: its old links are closed, the widget is opened again with its current state
 (children first), and the view is told which model to ``display``.
 
+A message whose buffers exceed the view's chunk size goes both ways as ``chunked`` + ``chunk`` envelopes (SPEC
+§8.6), under Bokeh's 20 MiB websocket message limit: out, one envelope per piece, each a slice of the message's
+buffers; in, a :class:`~anywidget_core.chunks.Reassembler` per view puts them back together under the core's
+limits before the message reaches its link.
+
 Nothing here imports Panel: the component (``view.py``) turns envelopes into Bokeh events and back.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from anywidget_core import Widget
+from anywidget_core.chunks import (
+    DEFAULT_CHUNK_BYTES,
+    Completed,
+    Failed,
+    Progress,
+    Reassembler,
+    Splitter,
+    is_chunk_message,
+)
 from anywidget_core.errors import ErrorCode
 from anywidget_core.link import Link
 from anywidget_core.messages import Error, Frame, to_frame
@@ -27,6 +42,8 @@ from .ordering import InOrder
 log = logging.getLogger("anywidget_core.panel")
 
 Envelope = dict[str, Any]
+# emit(envelope, after): ``after`` (when given) runs once the envelope is handed to the view's transport
+Emit = Callable[..., None]
 MAX_ID_IN_ERROR = 80  # how much of an unknown model id an error message quotes
 ENVELOPE_KEYS = frozenset({"model_id", "data", "buffers", "gen", "seq"})
 MAX_PAGE_ID = 64  # a page id longer than this is ignored (the view then gets its own module table)
@@ -38,8 +55,9 @@ class Channel:
     def __init__(
         self,
         widget: Widget,
-        emit: Callable[[Envelope], None],
+        emit: Emit,
         page_modules: Callable[[str], ModuleTable] | None = None,
+        chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     ) -> None:
         self.widget = widget
         self.emit = emit
@@ -48,6 +66,8 @@ class Channel:
         self.tuned = False  # the view's transport has been set up for small interactive messages (view.py)
         self._in_order: InOrder[Envelope] = InOrder(self._dispatch)
         self.modules = ModuleTable()  # widget code this view's runtime has been sent (SPEC §8.4)
+        self.splitter = Splitter(chunk_bytes)
+        self.reassembler = Reassembler()  # this view's inbound chunked messages (fed in the view's order)
 
     # ------------------------------------------------------------------ inbound (any of the server's threads)
 
@@ -81,7 +101,26 @@ class Channel:
                 rejected=method if isinstance(method, str) and len(method) <= 64 else None,
             )
             return
+        if is_chunk_message(data):
+            whole = self._chunk(link, model_id, data, buffers)
+            if whole is None:
+                return
+            data, buffers = whole
         link.receive(data, buffers)  # validates; errors for the model go back through its transport
+
+    def _chunk(self, link: Link, model_id: str, data: Any, buffers: list[memoryview]) -> tuple[Any, Any] | None:
+        """Feed one chunk envelope to the view's reassembler: the whole message once its last piece is in."""
+        event = self.reassembler.feed(model_id, data, buffers, link.connection.limits)
+        if isinstance(event, Failed):
+            log.warning("rejected a chunk envelope for %s: %s", model_id, event.error.message)
+            self.emit({"model_id": model_id, "data": event.frame.data, "buffers": []})
+            return None
+        if event is None:
+            return None
+        if link.widget.has_progress_handlers:
+            loaded = event.total if isinstance(event, Completed) else event.loaded
+            link.widget.report_progress(Progress(model_id, event.transfer, "receive", loaded, event.total))
+        return (event.data, event.buffers) if isinstance(event, Completed) else None
 
     def start(self, page: str | None = None) -> None:
         """(Re)open the widget for this view: a re-rendered view starts from Python's current state. Widget code
@@ -102,6 +141,7 @@ class Channel:
     def close_links(self) -> None:
         """The view is gone (or starts again): its front end closed every link it had."""
         links, self.links = list(self.links.values()), {}
+        self.reassembler.drop_all()
         for link in links:
             if not link.closed:  # a model the front end already closed has nothing left to close
                 link.receive({"method": "close"})
@@ -112,7 +152,18 @@ class Channel:
         def emit(data: Any, modules: list[dict[str, Any]]) -> None:
             for module in modules:
                 self.emit({"model_id": None, "data": module, "buffers": []})
-            self.emit({"model_id": model_id, "data": data, "buffers": buffers})
+            if not self.splitter.needs_split(buffers):
+                self.emit({"model_id": model_id, "data": data, "buffers": buffers})
+                return
+            link = self.links.get(model_id)
+            widget = link.widget if link is not None else None
+            # Pieces are views of the buffers, sent on the loop's next tick: they must not change meanwhile.
+            for piece in self.splitter.split(data, [_snapshot(b) for b in buffers]):
+                after = None
+                if widget is not None and widget.has_progress_handlers:
+                    progress = Progress(model_id, piece.transfer or 0, "send", piece.loaded, piece.total)
+                    after = functools.partial(widget.report_progress, progress)
+                self.emit({"model_id": model_id, "data": piece.data, "buffers": piece.buffers}, after)
 
         self.modules.send(data, emit)
 
@@ -136,6 +187,11 @@ class ViewTransport:
     def close(self) -> None:
         self.channel.links.pop(self.model_id, None)
         self.channel.emit({"model_id": self.model_id, "data": {"method": "close"}, "buffers": []})
+
+
+def _snapshot(view: memoryview) -> memoryview:
+    """An immutable ``bytes`` as it is; anything else (a numpy array the caller may write to) copied once."""
+    return view if view.readonly and type(view.obj) is bytes else memoryview(bytes(view))
 
 
 def _unpack(envelope: Envelope) -> tuple[str | None, Any, list[memoryview]]:

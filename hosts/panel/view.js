@@ -57,7 +57,8 @@ export function render({ model, el, view }) {
   let seq = 0;
   const post = (modelId, data, buffers) =>
     model.send_msg({ model_id: modelId, data, buffers: Array.from(buffers ?? [], panelBuffer), gen, seq: seq++ });
-  const runtime = createRuntime({ send: post, shared: PANEL_PAGE.shared });
+  // chunkSize: messages with larger buffers go in pieces both ways, under Bokeh's message limit (SPEC §8.6)
+  const runtime = createRuntime({ send: post, shared: PANEL_PAGE.shared, chunkSize: model.chunk_bytes });
   let removeView = null;
   let disposed = false;
 

@@ -30,6 +30,7 @@ from panel.io.state import state
 from panel.models.esm import DataEvent, ESMEvent
 
 from anywidget_core import Widget
+from anywidget_core.chunks import DEFAULT_CHUNK_BYTES
 
 from ..modules import ModuleTable
 from ..static import share_modules, snapshot
@@ -37,6 +38,8 @@ from ._bokeh_private import send_without_delay
 from .channel import Channel, Envelope
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bokeh.document import Document
     from bokeh.events import Event
     from bokeh.model import Model
@@ -59,6 +62,8 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
     # Set only on the Bokeh model of a document nothing will answer (Panel's save and embed): the envelopes a
     # live view would get after ``ready``, buffers base64, so the saved file shows the widget with its state.
     offline_frames = param.List(default=[], doc="anywidget-core's recorded envelopes for saved files (internal)")
+    # Messages with larger buffers go both ways in pieces (SPEC §8.6), under Bokeh's websocket_max_message_size.
+    chunk_bytes = param.Integer(default=DEFAULT_CHUNK_BYTES, bounds=(1, None), doc="largest piece of a message")
 
     def __init__(self, widget: Widget, **params: Any) -> None:
         super().__init__(**params)  # type: ignore[no-untyped-call]
@@ -79,7 +84,10 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
         if previous is not None:  # a new model for the same root replaces the old view, and its front end
             previous.close_links()
         self._channels[ref] = Channel(
-            self.widget, lambda envelope: self._emit(ref, envelope), lambda page: _page_modules(doc, page)
+            self.widget,
+            lambda envelope, after=None: self._emit(ref, envelope, after),
+            lambda page: _page_modules(doc, page),
+            self.chunk_bytes,
         )
         if _offline(doc, comm):
             model.data.offline_frames = offline_frames(self.widget)  # type: ignore[attr-defined]
@@ -113,8 +121,9 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
 
     # ------------------------------------------------------------------ Python -> browser
 
-    def _emit(self, ref: str, envelope: Envelope) -> None:
-        """Send an envelope to one view, from any thread, never blocking (the widget's lock may be held)."""
+    def _emit(self, ref: str, envelope: Envelope, after: Callable[[], None] | None = None) -> None:
+        """Send an envelope to one view, from any thread, never blocking (the widget's lock may be held);
+        ``after`` runs once it is handed to Bokeh (send progress of a chunked message)."""
         if envelope["buffers"]:
             envelope = {**envelope, "buffers": [_bokeh_bytes(b) for b in envelope["buffers"]]}
         view = state._views.get(ref)
@@ -125,6 +134,8 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
         if comm is not None or doc.session_context is None:
             # A notebook comm or a bare document: Panel sends these at once, from the caller's thread.
             self._send(entry[0], doc, comm, root, [envelope])
+            if after is not None:
+                after()
             return
         # A server session: the document belongs to the server's loop. One queue per document, flushed on the
         # loop's next tick, keeps the messages to all its views in the order they were sent from any thread: a
@@ -133,7 +144,7 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
             outbox = _OUTBOXES.get(doc)
             if outbox is None:
                 outbox = _OUTBOXES[doc] = collections.deque()
-            outbox.append((self, ref, envelope))
+            outbox.append((self, ref, envelope, after))
             first = len(outbox) == 1
         if first:
             try:
@@ -154,9 +165,8 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
 
 # Server sessions: per document, the envelopes waiting for the loop's next tick, and per document and page the
 # widget code that page's views have been sent. Weak: a document that ends takes its entries with it.
-_OUTBOXES: weakref.WeakKeyDictionary[Document, collections.deque[tuple[AnywidgetView, str, Envelope]]] = (
-    weakref.WeakKeyDictionary()
-)
+_Queued = tuple["AnywidgetView", str, Envelope, "Callable[[], None] | None"]
+_OUTBOXES: weakref.WeakKeyDictionary[Document, collections.deque[_Queued]] = weakref.WeakKeyDictionary()
 _OUTBOX_LOCK = threading.Lock()
 _PAGES: weakref.WeakKeyDictionary[Document, dict[str, ModuleTable]] = weakref.WeakKeyDictionary()
 _PAGES_LOCK = threading.Lock()
@@ -172,10 +182,12 @@ def _flush(doc: Document) -> None:
         items = list(outbox) if outbox else []
         if outbox:
             outbox.clear()
-    for component, ref, envelope in items:
+    for component, ref, envelope, after in items:
         view, entry = state._views.get(ref), component._models.get(ref)
         if view is not None and entry is not None:
             component._send(entry[0], view[2], view[3], view[1], [envelope])
+            if after is not None:
+                after()
 
 
 def _page_modules(doc: Document, page: str) -> ModuleTable:

@@ -12,6 +12,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from anywidget_core.chunks import DEFAULT_CHUNK_BYTES
+
 from .framing import MAX_FRAME_BYTES, MAX_JSON_BYTES, MAX_JSON_VALUES
 
 MiB = 1024 * 1024
@@ -31,6 +33,8 @@ class ServerLimits:
     output_bytes: int = 512 * MiB
     #: a socket whose client takes none of its pending output for this long is dropped
     stall_seconds: float = 30.0
+    #: messages whose buffers are larger go both ways in pieces of at most this many bytes (SPEC §8.6)
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
 
 
 class OutputBudget:

@@ -8,6 +8,8 @@ const MAX_ERRORS_SHOWN = 20;
 const POLICY_VIOLATION = 1008; // the server refused our token
 
 const widgets = JSON.parse(document.getElementById("awc-widgets").textContent);
+// chunk_bytes: messages with larger buffers go in pieces both ways, under the server's frame limit (SPEC §8.6)
+const config = JSON.parse(document.getElementById("awc-config")?.textContent ?? "{}");
 const main = document.getElementById("awc-main");
 const status = document.getElementById("awc-status");
 const errors = document.getElementById("awc-errors");
@@ -30,6 +32,7 @@ function showError(text) {
 }
 
 const runtime = createRuntime({
+  chunkSize: config.chunk_bytes,
   // While disconnected, sends are dropped: the open on reconnect brings the page back to Python's state.
   send(modelId, data, buffers) {
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(encodeFrame(modelId, data, buffers));
@@ -61,7 +64,8 @@ function onMessage(event) {
     return;
   }
   runtime.receive(modelId, data, buffers);
-  if (data && data.method === "open") renderOnOpen(modelId);
+  // not "if data is an open": a large open arrives chunked, and the model exists once its last piece is in
+  if (sections.has(modelId)) renderOnOpen(modelId);
 }
 
 function connect() {

@@ -167,6 +167,7 @@ class StandaloneServer:
         page = (HERE / "page.html").read_text(encoding="utf-8")
         page = page.replace("{{title}}", html.escape(self.title))
         page = page.replace("{{widgets}}", _script_json(entries))
+        page = page.replace("{{config}}", _script_json({"chunk_bytes": self.limits.chunk_bytes}))
         # no-referrer: the URL may carry the token, and widget code may fetch from other sites
         return HTMLResponse(page, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
@@ -231,6 +232,8 @@ async def _writer(websocket: WebSocket, session: Session, scope: anyio.CancelSco
                 sending.clear()
                 if not wait.cancelled_caught:
                     sink.handed(item)
+                    if item.report is not None:  # the widget's progress handlers: user code, off the loop
+                        await anyio.to_thread.run_sync(item.report)
                     break
                 sink.settle()  # the send waited for the client to read: has it read anything lately?
             else:  # dropped while this frame waited: it was taken from the queue, so the drop did not free it

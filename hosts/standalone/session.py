@@ -13,6 +13,13 @@ What a connection holds for output is charged to the server's :class:`~.limits.O
 has taken it; a connection that makes the total exceed it (the one holding the most) is dropped. A
 ``request_state`` while an earlier full state of that model has not yet been taken by the client is dropped:
 the front end gets that one, then every later change in order, so its model ends up current all the same.
+
+Large messages move chunked (SPEC §8.6, :mod:`anywidget_core.chunks`). Out: a message whose buffers exceed
+``ServerLimits.chunk_bytes`` is queued as one lazy :class:`_Chunks` item; the writer encodes one piece at a
+time as it sends, so the socket holds the message's buffers (not a copy when they are immutable ``bytes``) and
+one piece's frame, never the whole message framed a second time; the budget is charged the message's size when it
+is queued and released as the client takes the pieces. In: a :class:`~anywidget_core.chunks.Reassembler` per
+socket puts pieces back together under the core's limits before the message reaches its link.
 """
 
 from __future__ import annotations
@@ -20,12 +27,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from anywidget_core import Widget
+from anywidget_core.chunks import Completed, Failed, Piece, Progress, Reassembler, Splitter, is_chunk_message
 from anywidget_core.errors import ErrorCode
 from anywidget_core.link import Link
 from anywidget_core.messages import Error, Frame, to_frame
@@ -45,8 +54,46 @@ LARGE_DECODES = threading.BoundedSemaphore(2)
 
 class Outgoing(NamedTuple):
     frame: str | bytes
-    size: int
+    size: int  # bytes charged to the output budget for it
     full_state: str | None  # the model id when this frame carries that model's whole state (open, answer)
+    report: Callable[[], None] | None = None  # send progress to report once the frame is handed to the socket
+
+
+class _Chunks:
+    """A chunked message waiting in the outbox: its pieces are framed one at a time, as the writer needs them."""
+
+    __slots__ = ("full_state", "model_id", "pieces", "remaining", "widget")
+
+    def __init__(self, model_id: str, pieces: Iterator[Piece], total: int, full_state: str | None, widget: Any) -> None:
+        self.model_id = model_id
+        self.pieces = pieces
+        self.remaining = total  # charged to the budget and not yet framed
+        self.full_state = full_state
+        self.widget = widget
+
+    def next(self) -> Outgoing | None:
+        piece = next(self.pieces, None)
+        if piece is None:
+            return None
+        frame = encode_frame(self.model_id, piece.data, piece.buffers)
+        size = sum(b.nbytes for b in piece.buffers)
+        self.remaining -= size
+        last = piece.loaded == piece.total and bool(piece.buffers)
+        report = None
+        if self.widget is not None and self.widget.has_progress_handlers:
+            progress = Progress(self.model_id, piece.transfer or 0, "send", piece.loaded, piece.total)
+            report = functools.partial(self.widget.report_progress, progress)
+        return Outgoing(frame, size, self.full_state if last else None, report)
+
+
+def _held(item: Outgoing | _Chunks) -> int:
+    return item.remaining if isinstance(item, _Chunks) else item.size
+
+
+def _snapshot(view: memoryview) -> memoryview:
+    """The bytes of ``view`` as they are now: sent later, piece by piece, they must not change meanwhile. An
+    immutable ``bytes`` needs no copy; anything else (a numpy array the caller may write to) is copied once."""
+    return view if view.readonly and type(view.obj) is bytes else memoryview(bytes(view))
 
 
 class Session:
@@ -64,7 +111,9 @@ class Session:
         self.limits = limits or ServerLimits()
         self.budget = budget or OutputBudget(self.limits.output_bytes)
         self.links: dict[str, Link] = {}
-        self.outbox: collections.deque[Outgoing] = collections.deque()
+        self.outbox: collections.deque[Outgoing | _Chunks] = collections.deque()
+        self.splitter = Splitter(self.limits.chunk_bytes)
+        self.reassembler = Reassembler()  # inbound chunked messages of this socket (worker thread only)
         self.dropped: str | None = None  # why the server drops this connection (a close reason)
         self.closed = False
         self.wakeup = asyncio.Event()
@@ -80,6 +129,9 @@ class Session:
     def enqueue(self, model_id: str | None, data: Any, buffers: list[memoryview] | None = None) -> None:
         """Queue one message for this socket. Never raises: a message that cannot be encoded is logged and
         reported to this socket alone, so one bad value cannot stop other widgets, tabs or sends."""
+        if buffers and model_id is not None and self.splitter.needs_split(buffers):
+            self._enqueue_chunked(model_id, data, buffers)
+            return
         try:
             frame = encode_frame(model_id, data, buffers)
         except Exception as exc:
@@ -102,6 +154,31 @@ class Session:
         with contextlib.suppress(RuntimeError):  # the loop has stopped: the server is gone, nobody reads this
             self.loop.call_soon_threadsafe(self.wakeup.set)
 
+    def _enqueue_chunked(self, model_id: str, data: Any, buffers: list[memoryview]) -> None:
+        try:
+            encode_frame(model_id, data)  # what could not be sent whole cannot be sent chunked either
+        except Exception as exc:
+            log.error("cannot send %s for model %s on %s: %s", _method(data), model_id, self.key, exc)
+            why = f"the server could not send a {_method(data)} message for model {model_id}: {exc}"
+            self.send_error(why[:1000], ErrorCode.INVALID_VALUE)
+            return
+        views = [_snapshot(b) for b in buffers]
+        total = sum(v.nbytes for v in views)
+        state_of = model_id if _method(data) == "open" or self._is_answer(model_id) else None
+        link = self.links.get(model_id)
+        item = _Chunks(model_id, self.splitter.split(data, views), total, state_of, link.widget if link else None)
+        with self._lock:
+            if self.closed or self.dropped is not None:
+                return
+            self.outbox.append(item)
+            if state_of is not None:
+                self._pending_states[state_of] += 1
+        drop = self.budget.add(self, total, self.drop)
+        if drop is not None:
+            drop("the server's output budget is exhausted and this connection holds the most: reconnect")
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(self.wakeup.set)
+
     def send_model(self, model_id: str, data: Any, buffers: list[memoryview]) -> None:
         """Queue a model's message, its widget code by reference after any module this socket still needs."""
 
@@ -118,8 +195,15 @@ class Session:
     def next_frame(self) -> Outgoing | None:
         """The next frame to write (writer task, on the loop); None when nothing is queued."""
         with self._lock:
-            if self.outbox:
-                return self.outbox.popleft()
+            while self.outbox:
+                head = self.outbox[0]
+                if isinstance(head, Outgoing):
+                    self.outbox.popleft()
+                    return head
+                item = head.next()  # the next piece of a chunked message, framed now
+                if item is not None:
+                    return item
+                self.outbox.popleft()
             self.wakeup.clear()
             return None
 
@@ -139,7 +223,7 @@ class Session:
             if self.dropped is not None or self.closed:
                 return
             self.dropped = reason
-            freed = sum(item.size for item in self.outbox)
+            freed = sum(_held(item) for item in self.outbox)
             self.outbox.clear()
             self._pending_states.clear()
         log.warning("dropping connection %s: %s", self.key, reason)
@@ -175,9 +259,10 @@ class Session:
         """The socket is gone: the front end of every link closed (the core drops the links)."""
         with self._lock:
             self.closed = True
-            freed = sum(item.size for item in self.outbox)
+            freed = sum(_held(item) for item in self.outbox)
             self.outbox.clear()
         self.release(freed)
+        self.reassembler.drop_all()
         for link in list(self.links.values()):
             if not link.closed:  # one the page or Python already closed needs no second close (nor its warning)
                 link.receive({"method": "close"})
@@ -210,17 +295,40 @@ class Session:
                 rejected=method if isinstance(method, str) and len(method) <= 64 else None,
             )
             return
+        if is_chunk_message(data):
+            whole = self._chunk(link, decoded.model_id, data, decoded.buffers)
+            if whole is None:
+                return
+            data, buffers = whole
+        else:
+            buffers = decoded.buffers
         if _method(data) == "request_state":
             with self._lock:
                 if self._pending_states[decoded.model_id] > 0:
                     return  # the full state it asks for is already on its way
             self._answering = (threading.get_ident(), decoded.model_id)
             try:
-                link.receive(data, decoded.buffers)
+                link.receive(data, buffers)
             finally:
                 self._answering = None
             return
-        link.receive(data, decoded.buffers)  # validates; errors for the model go back through its transport
+        link.receive(data, buffers)  # validates; errors for the model go back through its transport
+
+    def _chunk(self, link: Link, model_id: str, data: Any, buffers: list[memoryview]) -> tuple[Any, Any] | None:
+        """Feed one chunk frame to this socket's reassembler: the whole message once its last piece is in."""
+        event = self.reassembler.feed(model_id, data, buffers, link.connection.limits)
+        if isinstance(event, Failed):
+            log.warning("rejected a chunk frame for %s on %s: %s", model_id, self.key, event.error.message)
+            self.enqueue(model_id, event.frame.data)
+            return None
+        if event is None:
+            return None
+        widget = link.widget
+        if widget.has_progress_handlers:
+            total = event.total
+            loaded = total if isinstance(event, Completed) else event.loaded
+            widget.report_progress(Progress(model_id, event.transfer, "receive", loaded, total))
+        return (event.data, event.buffers) if isinstance(event, Completed) else None
 
     def _control(self, data: Any) -> None:
         """Frames about the connection: ``ping`` is answered with ``pong`` after everything before it."""

@@ -10,7 +10,10 @@ from pathlib import Path
 import anywidget_core
 
 CORE = Path(anywidget_core.__path__[0])
-LAYER = {"errors": 0, "buffers": 1, "messages": 1, "fields": 2, "schema": 3, "connection": 4, "link": 5, "widget": 6}
+LAYER = {
+    **{"errors": 0, "buffers": 1, "messages": 1, "fields": 2, "schema": 3, "connection": 4},
+    **{"chunks": 5, "link": 5, "widget": 6},  # chunks and link are side by side: neither imports the other
+}
 
 
 def _runtime_imports(module: str) -> set[str]:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -26,7 +27,8 @@ from websockets.protocol import State
 from websockets.sync.client import connect
 from websockets.uri import parse_uri
 
-from anywidget_core.hosts.standalone.framing import decode_frame, encode_frame
+from anywidget_core.chunks import Completed, Failed, Reassembler, is_chunk_message
+from anywidget_core.hosts.standalone.framing import Decoded, decode_frame, encode_frame
 
 MiB = 1024 * 1024
 # The fixed part of the goal: what the server may hold beyond 2x what an attacker sent. It covers a few
@@ -100,21 +102,38 @@ def established(victim: Victim) -> int:
     return count
 
 
+_REASSEMBLERS: weakref.WeakKeyDictionary[Any, Reassembler] = weakref.WeakKeyDictionary()
+
+
+def receive(ws: Any, timeout: float) -> Any:
+    """The next whole message on ``ws``: a message larger than the server's chunk size comes in pieces (SPEC §8.6),
+    put back together here as the page's runtime does."""
+    reassembler = _REASSEMBLERS.setdefault(ws, Reassembler())
+    while True:
+        decoded = decode_frame(ws.recv(timeout=timeout), max_bytes=1 << 40)
+        if decoded.model_id is None or not is_chunk_message(decoded.data):
+            return decoded
+        event = reassembler.feed(decoded.model_id, decoded.data, decoded.buffers)
+        assert not isinstance(event, Failed), event
+        if isinstance(event, Completed):
+            return Decoded(decoded.model_id, event.data, event.buffers)
+
+
 def skip_open(ws: Any, timeout: float) -> None:
     """Read the widget code (module frames, SPEC §8.3) and the open that follows it."""
-    while decode_frame(ws.recv(timeout=timeout), max_bytes=1 << 40).data["method"] == "module":
+    while receive(ws, timeout).data["method"] == "module":
         pass
 
 
 def healthy(victim: Victim) -> None:
     """A new tab gets the open (the whole 8 MiB state) and its ping answered."""
     with connect(victim.ws_url, max_size=None, open_timeout=10) as ws:
-        _, data, buffers = decode_frame(ws.recv(timeout=30), max_bytes=1 << 40)
+        _, data, buffers = receive(ws, 30)
         while data["method"] == "module":  # the widget code comes first (SPEC §8.3)
-            _, data, buffers = decode_frame(ws.recv(timeout=30), max_bytes=1 << 40)
+            _, data, buffers = receive(ws, 30)
         assert data["method"] == "open" and buffers[0].nbytes == 8 * MiB
         ws.send(encode_frame(None, {"method": "ping", "id": 1}))
-        while decode_frame(ws.recv(timeout=30), max_bytes=1 << 40).data.get("method") != "pong":
+        while receive(ws, 30).data.get("method") != "pong":
             pass
 
 
@@ -178,7 +197,7 @@ def _send_and_wait(victim: Victim, frames: list[str | bytes]) -> tuple[int, list
         sent[i] = len(frames[i])
         sockets[i].send(encode_frame(None, {"method": "ping", "id": 0}))
         while True:
-            _, data, _ = decode_frame(sockets[i].recv(timeout=120), max_bytes=1 << 40)
+            _, data, _ = receive(sockets[i], 120)
             if data.get("method") == "pong":
                 return
             replies[i] = replies[i] or data
@@ -271,9 +290,9 @@ def test_a_legitimate_50_mb_field_still_travels(victim: Victim) -> None:
             skip_open(ws, 30)
         update = {"method": "update", "state": {}, "buffer_paths": [["blob"]]}
         writer.send(encode_frame(victim.model_id, update, [memoryview(blob)]))
-        _, echo, _ = decode_frame(writer.recv(timeout=60), max_bytes=1 << 40)
+        _, echo, _ = receive(writer, 60)
         assert echo["method"] == "echo_update", echo
-        _, data, buffers = decode_frame(reader.recv(timeout=60), max_bytes=1 << 40)
+        _, data, buffers = receive(reader, 60)
         assert data["method"] in ("update", "echo_update") and data["buffer_paths"] == [["blob"]]
         assert bytes(buffers[0]) == blob
 
@@ -292,7 +311,7 @@ def test_over_budget_the_socket_holding_most_is_dropped_not_the_one_that_reads()
             skip_open(reader, 30)
             for i in range(1, 9):
                 widget.blob = bytes([i]) * (8 * MiB)
-                _, data, buffers = decode_frame(reader.recv(timeout=30), max_bytes=1 << 40)
+                _, data, buffers = receive(reader, 30)
                 assert data["method"] == "update" and bytes(buffers[0][:1]) == bytes([i])
             assert server.output.total <= server.limits.output_bytes
         deadline = time.monotonic() + 10
@@ -309,12 +328,12 @@ def test_request_state_is_answered_again_once_the_answer_was_taken() -> None:
 
     widget = Small(value=5)
     with serve({"small": widget}) as server, connect(server.ws_url, max_size=None, open_timeout=10) as ws:
-        module = decode_frame(ws.recv(timeout=10), max_bytes=1 << 40)  # the widget code (SPEC §8.3)
+        module = receive(ws, 10)  # the widget code (SPEC §8.3)
         assert module.model_id is None and module.data["method"] == "module"
-        decode_frame(ws.recv(timeout=10), max_bytes=1 << 40)  # the open
+        receive(ws, 10)  # the open
         for _ in range(3):
             ws.send(encode_frame(widget.model_id, {"method": "request_state"}))
-            _, data, _ = decode_frame(ws.recv(timeout=10), max_bytes=1 << 40)
+            _, data, _ = receive(ws, 10)
             assert data["method"] == "update" and data["state"]["value"] == 5
             assert data["state"]["_esm"] == {"$module": module.data["id"]}  # the code is not sent again
 
