@@ -133,13 +133,10 @@ def standalone(size: int) -> dict[str, float]:
 
 
 def panel(size: int) -> dict[str, float]:
-    import socket
-
-    import panel as pn
-    from panel.io.state import state
     from playwright.sync_api import sync_playwright
 
     from anywidget_core.hosts.panel import component
+    from anywidget_core.testing import panel_server
 
     from .browser import launch
 
@@ -149,28 +146,17 @@ def panel(size: int) -> dict[str, float]:
         made.append(BenchBlob())
         return component(made[-1])
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = pn.serve(  # type: ignore[no-untyped-call]
-        {"blob": app}, port=port, address="127.0.0.1", websocket_origin=f"127.0.0.1:{port}", threaded=True, show=False
-    )
-    try:
-        with sync_playwright() as pw:
-            browser = launch(pw)
-            try:
-                page = browser.new_page()
-                page.goto(f"http://127.0.0.1:{port}/blob", timeout=60_000)
-                page.wait_for_function("() => !!globalThis.benchModel", timeout=60_000)
-                _wait(lambda: any(w.links for w in made))
-                blob = next(w for w in made if w.links)
-                return _directions(page, blob, size)
-            finally:
-                browser.close()
-    finally:
-        server.stop()
-        server.join(timeout=10)
-        state.reset()  # type: ignore[no-untyped-call]
+    with panel_server({"blob": app}) as url, sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page()
+            page.goto(f"{url}/blob", timeout=60_000)
+            page.wait_for_function("() => !!globalThis.benchModel", timeout=60_000)
+            _wait(lambda: any(w.links for w in made))
+            blob = next(w for w in made if w.links)
+            return _directions(page, blob, size)
+        finally:
+            browser.close()
 
 
 def _rows(key: str, host: str, size: int, result: dict[str, float]) -> list[Row]:

@@ -20,10 +20,9 @@ from chunk_probe import (
     sha,
     wait_until,
 )
-from panel.io.state import state
-from test_panel_browser import _up, free_port
 
 from anywidget_core.hosts.panel import component
+from anywidget_core.testing import panel_server
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +32,6 @@ MB = 1_000_000
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[list[Blob], str]]:
-    import panel as pn
 
     made: list[Blob] = []
 
@@ -42,16 +40,8 @@ def served() -> Iterator[tuple[list[Blob], str]]:
         made.append(blob)
         return component(blob, chunk_bytes=CHUNK)
 
-    port = free_port()
-    server = pn.serve(
-        {"blob": app}, port=port, address="127.0.0.1", websocket_origin=f"127.0.0.1:{port}", threaded=True, show=False
-    )
-    url = f"http://127.0.0.1:{port}/blob"
-    wait_until(lambda: _up(url), timeout=30)
-    yield made, url
-    server.stop()
-    server.join(timeout=10)
-    state.reset()
+    with panel_server({"blob": app}) as url:
+        yield made, f"{url}/blob"
 
 
 @pytest.fixture
