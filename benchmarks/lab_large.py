@@ -1,0 +1,358 @@
+"""Workload 11: 200 MB each way in real JupyterLab, for both libraries (``python -m benchmarks.lab_large``).
+
+Both widgets live in one kernel and one Lab page (started by :func:`benchmarks.lab.jupyterlab`), rendered by
+anywidget's front end. Four transfers per library, each timed inside the page:
+
+- ``to_page/field``: the page asks (a small custom message); Python sets the binary field; the clock stops when
+  ``change:data`` fires with the full length.
+- ``to_page/custom``: the same, with ``widget.send(..., buffers=[payload])`` and ``msg:custom``.
+- ``to_python/field``: the page sets the field to a DataView and calls ``save_changes()``; Python's observer
+  answers with the length it got; the clock stops at that answer.
+- ``to_python/custom``: the same with ``model.send(content, undefined, [bytes])``.
+
+Each transfer is checked for exact bytes (SHA-256 on both sides, outside the clock). A failure is recorded as
+precisely as the parts tell it: the WebSocket close code and reason the page saw (a patched ``WebSocket``), whether
+the kernel process changed (a restart), and the server log's last relevant line. Peak memory: each process's
+VmHWM is reset (``/proc/PID/clear_refs`` 5) before a transfer and read after it, for the kernel, the server and the
+Chromium renderers (the page: its JS heap plus ArrayBuffers); the page's JS heap (CDP ``Runtime.getHeapUsage``) is
+read right after. anywidget's field is ``traitlets.Any`` (its no-copy route: ``traitlets.Bytes`` refuses the
+memoryview a front end's buffer arrives as).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from .browser import launch
+from .lab import jupyterlab
+
+MiB = 1 << 20
+
+MODULE = '''\
+import hashlib
+
+import anywidget
+import traitlets
+
+import anywidget_core as awc
+
+ESM = """
+export default {
+  render({ model, el }) {
+    const lib = model.get("lib");
+    el.className = "big-" + lib;
+    el.textContent = lib;
+    (globalThis.__big ??= {})[lib] = model;
+  },
+};
+"""
+
+
+class CoreBig(awc.Widget):
+    _esm = ESM
+    lib: str = "core"
+    data: bytes = b""
+
+
+class AwBig(anywidget.AnyWidget):
+    _esm = ESM
+    lib = traitlets.Unicode("aw").tag(sync=True)
+    data = traitlets.Any(b"").tag(sync=True)
+
+
+PAYLOADS = {}
+
+
+def payload(n):
+    if n not in PAYLOADS:
+        PAYLOADS.clear()
+        PAYLOADS[n] = bytes(range(256)) * (n // 256) + bytes(n % 256)
+    return PAYLOADS[n]
+
+
+def _hex(buf):
+    return hashlib.sha256(memoryview(buf).cast("B")).hexdigest()
+
+
+def wire(w):
+    def on_msg(_w, content, buffers):
+        op = content.get("op")
+        if op == "to_page":
+            data = payload(content["n"])
+            if content["kind"] == "field":
+                w.data = b""
+                w.data = data
+            else:
+                w.send({"op": "blob", "sha": _hex(data)}, buffers=[data])
+        elif op == "sha":
+            w.send({"op": "sha", "sha": _hex(payload(content["n"]) if content.get("of") == "payload" else data_of(w))})
+        elif op == "blob":
+            w._got = buffers[0]
+            w.send({"op": "got", "n": memoryview(buffers[0]).nbytes})
+            # only the latest arrival is kept: peak memory then reflects one transfer
+
+    def on_data(new):
+        if new is not None and memoryview(new).nbytes:
+            w._got = new
+            w.send({"op": "got", "n": memoryview(new).nbytes})
+
+    w.on_msg(on_msg)
+    if isinstance(w, awc.Widget):
+        w.observe(lambda ch: on_data(ch.new), "data")
+    else:
+        w.observe(lambda ch: on_data(ch["new"]), names="data")
+
+
+def data_of(w):
+    return getattr(w, "_got", b"")
+
+
+def pair():
+    core, aw = CoreBig(), AwBig()
+    wire(core)
+    wire(aw)
+    return core, aw
+'''
+
+CELL = "from big_bench import pair\ncore, aw = pair()\ndisplay(core, aw)"
+
+# Records every kernel WebSocket's close (code, reason) before Lab's own code sees it.
+WS_SPY = """
+(() => {
+  const Native = window.WebSocket;
+  window.__wsCloses = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("close", (e) => window.__wsCloses.push({url: String(args[0]).slice(-60), code: e.code,
+        reason: e.reason, at: performance.now()}));
+    }
+  };
+})();
+"""
+
+PAGE_JS = """
+async ([lib, direction, kind, n, timeoutMs]) => {
+  const model = globalThis.__big[lib];
+  const hex = async (buf) => [...new Uint8Array(await crypto.subtle.digest("SHA-256", buf))]
+      .map((b) => b.toString(16).padStart(2, "0")).join("");
+  const closesBefore = window.__wsCloses.length;
+  const waitMsg = (pred) => new Promise((resolve, reject) => {
+    const stop = () => { clearTimeout(timer); clearInterval(closed); model.off("msg:custom", on); };
+    const timer = setTimeout(() => { stop(); reject(new Error("timeout")); }, timeoutMs);
+    // a closed kernel socket loses the message: fail now rather than at the timeout
+    const closed = setInterval(() => {
+      if (window.__wsCloses.length > closesBefore) { stop(); reject(new Error("kernel socket closed")); }
+    }, 100);
+    const on = (msg, buffers) => {
+      if (!pred(msg, buffers)) return;
+      stop(); resolve([msg, buffers]);
+    };
+    model.on("msg:custom", on);
+  });
+  const result = {};
+  try {
+    if (direction === "to_page") {
+      let got;
+      const t0 = performance.now();
+      if (kind === "field") {
+        got = new Promise((resolve, reject) => {
+          const timer = setTimeout(() => { model.off("change:data", on); reject(new Error("timeout")); }, timeoutMs);
+          const on = () => {
+            const v = model.get("data");
+            if (!v || v.byteLength !== n) return;
+            clearTimeout(timer); model.off("change:data", on); resolve(v);
+          };
+          model.on("change:data", on);
+        });
+      } else {
+        got = waitMsg((m) => m.op === "blob").then(([m, buffers]) => { result.pySha = m.sha; return buffers[0]; });
+      }
+      model.send({op: "to_page", kind, n});
+      const v = await got;
+      result.ms = performance.now() - t0;
+      result.n = v.byteLength;
+      const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      result.pageSha = await hex(bytes);
+      if (!result.pySha) {  // a field carries no sha: ask Python for its payload's
+        const shaP = waitMsg((m) => m.op === "sha");
+        model.send({op: "sha", of: "payload", n});
+        result.pySha = (await shaP)[0].sha;
+      }
+    } else {
+      const bytes = new Uint8Array(n);
+      for (let i = 0; i < n; i++) bytes[i] = (i * 7) & 255;
+      result.pageSha = await hex(bytes);
+      const ack = waitMsg((m) => m.op === "got");
+      const t0 = performance.now();
+      if (kind === "field") { model.set("data", new DataView(bytes.buffer)); model.save_changes(); }
+      else model.send({op: "blob"}, undefined, [bytes]);
+      const [m] = await ack;
+      result.ms = performance.now() - t0;
+      result.n = m.n;
+      const shaP = waitMsg((m) => m.op === "sha");
+      model.send({op: "sha"});
+      result.pySha = (await shaP)[0].sha;
+      if (kind === "field") { model.set("data", new DataView(new ArrayBuffer(0))); model.save_changes(); }
+    }
+  } catch (e) {
+    result.error = String(e);
+  }
+  result.closes = window.__wsCloses.slice(closesBefore);
+  return result;
+}
+"""
+
+
+def _descendants() -> list[psutil.Process]:
+    children: list[psutil.Process] = psutil.Process(os.getpid()).children(recursive=True)
+    return children
+
+
+def _role(proc: psutil.Process) -> str | None:
+    try:
+        cmd = " ".join(proc.cmdline())
+    except psutil.Error:
+        return None
+    if "ipykernel" in cmd:
+        return "kernel"
+    if "-m jupyterlab" in cmd:
+        return "server"
+    if "--type=renderer" in cmd:
+        return "page"
+    return None
+
+
+def _reset_peaks() -> None:
+    for proc in _descendants():
+        if _role(proc):
+            with contextlib.suppress(OSError):
+                Path(f"/proc/{proc.pid}/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+
+
+def _peaks() -> dict[str, int]:
+    """Peak RSS per role since the last reset (renderers: the largest one, the Lab tab)."""
+    out: dict[str, int] = {}
+    for proc in _descendants():
+        role = _role(proc)
+        if not role:
+            continue
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    out[role] = max(out.get(role, 0), int(line.split()[1]) * 1024)
+    return out
+
+
+def _kernel_pid() -> int | None:
+    return next((p.pid for p in _descendants() if _role(p) == "kernel"), None)
+
+
+def _server_log_tail(root: Path, since: int) -> list[str]:
+    text = (root / "server.log").read_text(errors="replace")[since:]
+    keys = ("too big", "1009", "max_message", "Traceback", "Error", "restart", "died", "closed")
+    return [line.strip()[:200] for line in text.splitlines() if any(k in line for k in keys)][-5:]
+
+
+def run_transfers(size: int, timeout_s: float, libs: tuple[str, ...] = ("core", "aw")) -> list[dict[str, Any]]:
+    from playwright.sync_api import sync_playwright
+
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="awc-bench-large-") as tmp:
+        root = Path(tmp)
+        (root / "big_bench.py").write_text(MODULE)
+        cell: dict[str, Any] = {"cell_type": "code", "id": "c1", "metadata": {}, "outputs": [], "execution_count": None}
+        notebook = {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "cells": [{**cell, "source": CELL}],
+        }
+        (root / "big.ipynb").write_text(json.dumps(notebook))
+        with jupyterlab(root) as url, sync_playwright() as pw:
+            browser = launch(pw)
+            try:
+                page = browser.new_page()
+                page.add_init_script(WS_SPY)
+                page.goto(f"{url}/lab/tree/big.ipynb")
+                page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=90_000)
+                with contextlib.suppress(Exception):
+                    page.click(".jp-Dialog .jp-mod-accept", timeout=5_000)
+                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+                page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+                page.wait_for_function("globalThis.__big?.core && globalThis.__big?.aw", timeout=90_000)
+                cdp = page.context.new_cdp_session(page)
+                for direction in ("to_page", "to_python"):
+                    for kind in ("field", "custom"):
+                        for lib in libs:
+                            kernel_before = _kernel_pid()
+                            log_at = len((root / "server.log").read_text(errors="replace"))
+                            cdp.send("HeapProfiler.collectGarbage")
+                            _reset_peaks()
+                            start = time.perf_counter()
+                            result = page.evaluate(PAGE_JS, [lib, direction, kind, size, timeout_s * 1000])
+                            wall = time.perf_counter() - start
+                            heap = cdp.send("Runtime.getHeapUsage")
+                            row = {
+                                "lib": lib,
+                                "direction": direction,
+                                "kind": kind,
+                                "bytes": size,
+                                **result,
+                                "wall_s": round(wall, 2),
+                                "peak_rss": _peaks(),
+                                "js_heap_used": heap.get("usedSize"),
+                                "kernel_restarted": _kernel_pid() != kernel_before,
+                                "server_log": _server_log_tail(root, log_at),
+                            }
+                            ok = not result.get("error") and result.get("n") == size
+                            ok = ok and result.get("pySha") == result.get("pageSha")
+                            row["ok"] = ok
+                            if ok:
+                                row["MB_per_s"] = round(size / 1e6 / (result["ms"] / 1000), 1)
+                            rows.append(row)
+                            print(json.dumps(_brief(row)), flush=True)
+                            if not ok:  # a closed socket: let Lab reconnect before the next transfer
+                                with contextlib.suppress(Exception):
+                                    page.wait_for_selector(
+                                        ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=30_000
+                                    )
+                                time.sleep(3)
+            finally:
+                browser.close()
+    return rows
+
+
+def _brief(row: dict[str, Any]) -> dict[str, Any]:
+    peaks = {k: round(v / MiB) for k, v in row["peak_rss"].items()}
+    keep = ("lib", "direction", "kind", "ok", "MB_per_s", "ms", "error", "closes", "kernel_restarted", "server_log")
+    return {**{k: row.get(k) for k in keep}, "peak_MiB": peaks, "js_heap_MiB": round((row["js_heap_used"] or 0) / MiB)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.lab_large", description=__doc__)
+    parser.add_argument("--mb", type=float, default=200, help="megabytes per transfer (default 200)")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds a transfer may take")
+    parser.add_argument("--json", type=Path, help="write every row here")
+    args = parser.parse_args(argv)
+    load = os.getloadavg()[0]
+    rows = run_transfers(int(args.mb * 1e6), args.timeout)
+    print(
+        f"load average (1 min) on {os.cpu_count()} CPUs: {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
