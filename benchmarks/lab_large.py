@@ -23,16 +23,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
+import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import psutil
+from websockets.sync.client import connect
 
-from .browser import launch
+from anywidget_core.testing.browser import CHROMIUM_ARGS
+
+from .browser import CHROMIUM
 from .lab import jupyterlab
 
 MiB = 1 << 20
@@ -263,9 +269,72 @@ def _server_log_tail(root: Path, since: int) -> list[str]:
     return [line.strip()[:200] for line in text.splitlines() if any(k in line for k in keys)][-5:]
 
 
-def run_transfers(size: int, timeout_s: float, libs: tuple[str, ...] = ("core", "aw")) -> list[dict[str, Any]]:
-    from playwright.sync_api import sync_playwright
+class CdpPage:
+    """Headless Chromium driven over the DevTools protocol with only the Runtime calls this needs.
 
+    Not Playwright: Playwright enables CDP's Network domain, which mirrors every WebSocket frame's payload into its
+    driver (base64); at 200 MB its Node driver ran out of memory (a measurement artifact, not the libraries')."""
+
+    def __init__(self, profile: Path) -> None:
+        self._proc = subprocess.Popen(
+            [CHROMIUM, "--headless=new", "--remote-debugging-port=0", f"--user-data-dir={profile}", *CHROMIUM_ARGS],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 60
+        while not port_file.exists() or not port_file.read_text().strip():
+            if time.monotonic() > deadline:
+                raise RuntimeError("Chromium did not open its DevTools port")
+            time.sleep(0.1)
+        port = port_file.read_text().split()[0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
+            targets = json.load(response)
+        page = next(t for t in targets if t["type"] == "page")
+        self._stack = contextlib.ExitStack()
+        self._ws = self._stack.enter_context(connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=30))
+        self._ids = itertools.count(1)
+
+    def call(self, method: str, **params: Any) -> Any:
+        msg_id = next(self._ids)
+        self._ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+        while True:
+            reply = json.loads(self._ws.recv())
+            if reply.get("id") == msg_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply["result"]
+
+    def evaluate(self, expression: str, args: Any = None) -> Any:
+        """The value of a JS expression, or of ``(function)(args)`` when ``args`` is given (promises awaited)."""
+        if args is not None:
+            expression = f"({expression})({json.dumps(args)})"
+        result = self.call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(str(result["exceptionDetails"])[:500])
+        return result["result"].get("value")
+
+    def wait_for(self, expression: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.evaluate(f"!!({expression})"):
+            if time.monotonic() > deadline:
+                raise TimeoutError(expression)
+            time.sleep(0.2)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._stack.close()
+        self._proc.terminate()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+
+def run_transfers(
+    size: int, timeout_s: float, libs: tuple[str, ...] = ("core", "aw"), large_messages: bool = False
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="awc-bench-large-") as tmp:
         root = Path(tmp)
@@ -278,35 +347,36 @@ def run_transfers(size: int, timeout_s: float, libs: tuple[str, ...] = ("core", 
             "cells": [{**cell, "source": CELL}],
         }
         (root / "big.ipynb").write_text(json.dumps(notebook))
-        with jupyterlab(root) as url, sync_playwright() as pw:
-            browser = launch(pw)
+        (root / "profile").mkdir()
+        with jupyterlab(root, large_messages=large_messages) as url:
+            page = CdpPage(root / "profile")
             try:
-                page = browser.new_page()
-                page.add_init_script(WS_SPY)
-                page.goto(f"{url}/lab/tree/big.ipynb")
-                page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=90_000)
-                with contextlib.suppress(Exception):
-                    page.click(".jp-Dialog .jp-mod-accept", timeout=5_000)
-                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-                page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-                page.wait_for_function("globalThis.__big?.core && globalThis.__big?.aw", timeout=90_000)
-                cdp = page.context.new_cdp_session(page)
+                page.call("Page.enable")  # its events are few and small; the spy needs it
+                page.call("Page.addScriptToEvaluateOnNewDocument", source=WS_SPY)
+                page.call("Page.navigate", url=f"{url}/lab/tree/big.ipynb")
+                page.wait_for("window.jupyterapp && document.querySelector('.jp-Notebook')", 90)
+                time.sleep(2)  # Lab may ask which kernel; the preselected python3 is right
+                page.evaluate("document.querySelector('.jp-Dialog .jp-mod-accept')?.click()")
+                page.wait_for("document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")", 90)
+                page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells'), 0")
+                page.wait_for("globalThis.__big?.core && globalThis.__big?.aw", 90)
                 for direction in ("to_page", "to_python"):
                     for kind in ("field", "custom"):
                         for lib in libs:
                             kernel_before = _kernel_pid()
                             log_at = len((root / "server.log").read_text(errors="replace"))
-                            cdp.send("HeapProfiler.collectGarbage")
+                            page.call("HeapProfiler.collectGarbage")
                             _reset_peaks()
                             start = time.perf_counter()
                             result = page.evaluate(PAGE_JS, [lib, direction, kind, size, timeout_s * 1000])
                             wall = time.perf_counter() - start
-                            heap = cdp.send("Runtime.getHeapUsage")
+                            heap = page.call("Runtime.getHeapUsage")
                             row = {
                                 "lib": lib,
                                 "direction": direction,
                                 "kind": kind,
                                 "bytes": size,
+                                "large_messages": large_messages,
                                 **result,
                                 "wall_s": round(wall, 2),
                                 "peak_rss": _peaks(),
@@ -322,13 +392,9 @@ def run_transfers(size: int, timeout_s: float, libs: tuple[str, ...] = ("core", 
                             rows.append(row)
                             print(json.dumps(_brief(row)), flush=True)
                             if not ok:  # a closed socket: let Lab reconnect before the next transfer
-                                with contextlib.suppress(Exception):
-                                    page.wait_for_selector(
-                                        ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=30_000
-                                    )
-                                time.sleep(3)
+                                time.sleep(5)
             finally:
-                browser.close()
+                page.close()
     return rows
 
 
@@ -343,9 +409,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mb", type=float, default=200, help="megabytes per transfer (default 200)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds a transfer may take")
     parser.add_argument("--json", type=Path, help="write every row here")
+    parser.add_argument(
+        "--large-messages", action="store_true", help="with the server extension hosts/jupyter/message_size.py"
+    )
     args = parser.parse_args(argv)
     load = os.getloadavg()[0]
-    rows = run_transfers(int(args.mb * 1e6), args.timeout)
+    rows = run_transfers(int(args.mb * 1e6), args.timeout, large_messages=args.large_messages)
     print(
         f"load average (1 min) on {os.cpu_count()} CPUs: {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
     )
