@@ -23,6 +23,7 @@ WORKLOADS: dict[str, str] = {
     "8": "browser",
     "9": "static_size",
     "10": "many",
+    "11": "lab_large",
 }
 
 

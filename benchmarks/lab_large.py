@@ -15,7 +15,9 @@ precisely as the parts tell it: the WebSocket close code and reason the page saw
 the kernel process changed (a restart), and the server log's last relevant line. Peak memory: each process's
 VmHWM is reset (``/proc/PID/clear_refs`` 5) before a transfer and read after it, for the kernel, the server and the
 Chromium renderers (the page: its JS heap plus ArrayBuffers); the page's JS heap (CDP ``Runtime.getHeapUsage``) is
-read right after. anywidget's field is ``traitlets.Any`` (its no-copy route: ``traitlets.Bytes`` refuses the
+read right after. A third widget, ``core_noecho``, is anywidget-core's with ``field(echo=False)``: both libraries
+echo a front end's update back to every front end, the sender included, so a 200 MB upload otherwise comes back
+as 200 MB more. anywidget's field is ``traitlets.Any`` (its no-copy route: ``traitlets.Bytes`` refuses the
 memoryview a front end's buffer arrives as).
 """
 
@@ -26,7 +28,9 @@ import contextlib
 import itertools
 import json
 import os
+import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -39,6 +43,7 @@ from websockets.sync.client import connect
 from anywidget_core.testing.browser import CHROMIUM_ARGS
 
 from .browser import CHROMIUM
+from .harness import Counts, Row
 from .lab import jupyterlab
 
 MiB = 1 << 20
@@ -69,6 +74,14 @@ class CoreBig(awc.Widget):
     data: bytes = b""
 
 
+class CoreBigNoEcho(awc.Widget):
+    """The same with the field's echo off: an upload is not sent back to the page that sent it."""
+
+    _esm = ESM
+    lib: str = "core_noecho"
+    data: bytes = awc.field(default=b"", echo=False)
+
+
 class AwBig(anywidget.AnyWidget):
     _esm = ESM
     lib = traitlets.Unicode("aw").tag(sync=True)
@@ -92,7 +105,9 @@ def _hex(buf):
 def wire(w):
     def on_msg(_w, content, buffers):
         op = content.get("op")
-        if op == "to_page":
+        if op == "prepare":  # the payload is built before any clock starts
+            payload(content["n"])
+        elif op == "to_page":
             data = payload(content["n"])
             if content["kind"] == "field":
                 w.data = b""
@@ -122,14 +137,14 @@ def data_of(w):
     return getattr(w, "_got", b"")
 
 
-def pair():
-    core, aw = CoreBig(), AwBig()
-    wire(core)
-    wire(aw)
-    return core, aw
+def widgets():
+    made = CoreBig(), AwBig(), CoreBigNoEcho()
+    for w in made:
+        wire(w)
+    return made
 '''
 
-CELL = "from big_bench import pair\ncore, aw = pair()\ndisplay(core, aw)"
+CELL = "from big_bench import widgets\ndisplay(*widgets())"
 
 # Records every kernel WebSocket's close (code, reason) before Lab's own code sees it.
 WS_SPY = """
@@ -238,15 +253,8 @@ def _role(proc: psutil.Process) -> str | None:
     return None
 
 
-def _reset_peaks() -> None:
-    for proc in _descendants():
-        if _role(proc):
-            with contextlib.suppress(OSError):
-                Path(f"/proc/{proc.pid}/clear_refs").write_text("5")  # resets VmHWM to the current RSS
-
-
-def _peaks() -> dict[str, int]:
-    """Peak RSS per role since the last reset (renderers: the largest one, the Lab tab)."""
+def _memory(field: str) -> dict[str, int]:
+    """``field`` (VmHWM or VmRSS) per role, in bytes (renderers: the largest one, the Lab tab)."""
     out: dict[str, int] = {}
     for proc in _descendants():
         role = _role(proc)
@@ -254,9 +262,18 @@ def _peaks() -> dict[str, int]:
             continue
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     out[role] = max(out.get(role, 0), int(line.split()[1]) * 1024)
     return out
+
+
+def _reset_peaks() -> dict[str, int]:
+    """Reset every process's peak RSS to its current RSS; returns those RSS (the baseline of the transfer)."""
+    for proc in _descendants():
+        if _role(proc):
+            with contextlib.suppress(OSError):
+                Path(f"/proc/{proc.pid}/clear_refs").write_text("5")
+    return _memory("VmRSS")
 
 
 def _kernel_pid() -> int | None:
@@ -333,7 +350,11 @@ class CdpPage:
 
 
 def run_transfers(
-    size: int, timeout_s: float, libs: tuple[str, ...] = ("core", "aw"), large_messages: bool = False
+    size: int,
+    timeout_s: float,
+    libs: tuple[str, ...] = ("core", "aw", "core_noecho"),
+    large_messages: bool = False,
+    repeat: int = 1,
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="awc-bench-large-") as tmp:
@@ -359,49 +380,95 @@ def run_transfers(
                 page.evaluate("document.querySelector('.jp-Dialog .jp-mod-accept')?.click()")
                 page.wait_for("document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")", 90)
                 page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells'), 0")
-                page.wait_for("globalThis.__big?.core && globalThis.__big?.aw", 90)
+                page.wait_for("globalThis.__big?.core && globalThis.__big?.aw && globalThis.__big?.core_noecho", 90)
+                page.evaluate(f"globalThis.__big.core.send({{op: 'prepare', n: {size}}}), 0")
+                order = 0
                 for direction in ("to_page", "to_python"):
                     for kind in ("field", "custom"):
-                        for lib in libs:
-                            kernel_before = _kernel_pid()
-                            log_at = len((root / "server.log").read_text(errors="replace"))
-                            page.call("HeapProfiler.collectGarbage")
-                            _reset_peaks()
-                            start = time.perf_counter()
-                            result = page.evaluate(PAGE_JS, [lib, direction, kind, size, timeout_s * 1000])
-                            wall = time.perf_counter() - start
-                            heap = page.call("Runtime.getHeapUsage")
-                            row = {
-                                "lib": lib,
-                                "direction": direction,
-                                "kind": kind,
-                                "bytes": size,
-                                "large_messages": large_messages,
-                                **result,
-                                "wall_s": round(wall, 2),
-                                "peak_rss": _peaks(),
-                                "js_heap_used": heap.get("usedSize"),
-                                "kernel_restarted": _kernel_pid() != kernel_before,
-                                "server_log": _server_log_tail(root, log_at),
-                            }
-                            ok = not result.get("error") and result.get("n") == size
-                            ok = ok and result.get("pySha") == result.get("pageSha")
-                            row["ok"] = ok
-                            if ok:
-                                row["MB_per_s"] = round(size / 1e6 / (result["ms"] / 1000), 1)
-                            rows.append(row)
-                            print(json.dumps(_brief(row)), flush=True)
-                            if not ok:  # a closed socket: let Lab reconnect before the next transfer
-                                time.sleep(5)
+                        for _ in range(repeat):
+                            order += 1  # the libraries take turns going first
+                            for lib in libs if order % 2 else libs[::-1]:
+                                kernel_before = _kernel_pid()
+                                log_at = len((root / "server.log").read_text(errors="replace"))
+                                page.call("HeapProfiler.collectGarbage")
+                                base = _reset_peaks()
+                                start = time.perf_counter()
+                                result = page.evaluate(PAGE_JS, [lib, direction, kind, size, timeout_s * 1000])
+                                wall = time.perf_counter() - start
+                                heap = page.call("Runtime.getHeapUsage")
+                                row = {
+                                    "lib": lib,
+                                    "direction": direction,
+                                    "kind": kind,
+                                    "bytes": size,
+                                    "large_messages": large_messages,
+                                    **result,
+                                    "wall_s": round(wall, 2),
+                                    "base_rss": base,
+                                    "peak_rss": _memory("VmHWM"),
+                                    "js_heap_used": heap.get("usedSize"),
+                                    "kernel_restarted": _kernel_pid() != kernel_before,
+                                    "server_log": _server_log_tail(root, log_at),
+                                }
+                                ok = not result.get("error") and result.get("n") == size
+                                ok = ok and result.get("pySha") == result.get("pageSha")
+                                row["ok"] = ok
+                                if ok:
+                                    row["MB_per_s"] = round(size / 1e6 / (result["ms"] / 1000), 1)
+                                rows.append(row)
+                                print(json.dumps(_brief(row)), file=sys.stderr, flush=True)
+                                if not ok:  # a closed socket: let Lab reconnect before the next transfer
+                                    time.sleep(5)
             finally:
                 page.close()
     return rows
 
 
+ROWS = {
+    ("to_page", "field"): ("11a", "Python -> page in JupyterLab, binary field"),
+    ("to_page", "custom"): ("11b", "Python -> page in JupyterLab, custom-message buffer"),
+    ("to_python", "field"): ("11c", "page -> Python in JupyterLab, binary field"),
+    ("to_python", "custom"): ("11d", "page -> Python in JupyterLab, custom-message buffer"),
+}
+
+
+def run(counts: Counts) -> list[Row]:
+    """The table's rows: median seconds per transfer (200 MB; 12 MB in quick mode), with the server extension
+    on (without it every page -> Python row fails: benchmarks/README.md)."""
+    size = counts.n(200_000_000, 12_000_000)
+    rows = run_transfers(size, 150, large_messages=True, repeat=counts.n(2, 1))
+    out: list[Row] = []
+    for (direction, kind), (key, name) in ROWS.items():
+        mine = [r for r in rows if r["direction"] == direction and r["kind"] == kind]
+        seconds = {lib: [r["ms"] / 1000 for r in mine if r["lib"] == lib and r["ok"]] for lib in ("core", "aw")}
+        failed = sorted({r["lib"] for r in mine if not r["ok"]})
+        if not seconds["core"]:
+            raise RuntimeError(f"workload {key}: anywidget-core failed: {[r for r in mine if not r['ok']][:1]}")
+        median = {lib: statistics.median(v) if v else None for lib, v in seconds.items()}
+        row = Row(key, f"{size / 1e6:g} MB {name}", median["core"] or 0.0, median["aw"])
+        peak = {
+            lib: max((r["peak_rss"].get("server", 0) for r in mine if r["lib"] == lib), default=0) for lib in seconds
+        }
+        row.notes.append(
+            f"MB/s core {size / 1e6 / row.core:.1f}"
+            + (f", anywidget {size / 1e6 / row.anywidget:.1f}" if row.anywidget else "")
+            + f"; server peak RSS core {peak['core'] / MiB:.0f} MiB, anywidget {peak['aw'] / MiB:.0f} MiB"
+            + (f"; failed: {failed}" if failed else "")
+        )
+        out.append(row)
+    return out
+
+
 def _brief(row: dict[str, Any]) -> dict[str, Any]:
     peaks = {k: round(v / MiB) for k, v in row["peak_rss"].items()}
+    growth = {k: round((v - row["base_rss"].get(k, 0)) / MiB) for k, v in row["peak_rss"].items()}
     keep = ("lib", "direction", "kind", "ok", "MB_per_s", "ms", "error", "closes", "kernel_restarted", "server_log")
-    return {**{k: row.get(k) for k in keep}, "peak_MiB": peaks, "js_heap_MiB": round((row["js_heap_used"] or 0) / MiB)}
+    return {
+        **{k: row.get(k) for k in keep},
+        "peak_MiB": peaks,
+        "peak_growth_MiB": growth,
+        "js_heap_MiB": round((row["js_heap_used"] or 0) / MiB),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -409,12 +476,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mb", type=float, default=200, help="megabytes per transfer (default 200)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds a transfer may take")
     parser.add_argument("--json", type=Path, help="write every row here")
+    parser.add_argument("--repeat", type=int, default=1, help="transfers per library, direction and kind")
     parser.add_argument(
         "--large-messages", action="store_true", help="with the server extension hosts/jupyter/message_size.py"
     )
     args = parser.parse_args(argv)
     load = os.getloadavg()[0]
-    rows = run_transfers(int(args.mb * 1e6), args.timeout, large_messages=args.large_messages)
+    rows = run_transfers(int(args.mb * 1e6), args.timeout, large_messages=args.large_messages, repeat=args.repeat)
     print(
         f"load average (1 min) on {os.cpu_count()} CPUs: {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
     )

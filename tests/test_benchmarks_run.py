@@ -17,6 +17,7 @@ EXPECTED_ROWS = (
     *("8a", "8b", "8c", "8d", "8e", "8f", "8g", "8h"),
     *("9a", "9b", "9c"),  # static page sizes
     *("10a", "10b", "10c", "10d", "10e"),  # many widgets: memory, the standalone page, JupyterLab (small N here)
+    *("11a", "11b", "11c", "11d"),  # large data each way in JupyterLab (12 MB here)
 )
 # anywidget has no standalone host and no Panel host of its own, so 8a/8b/8e/8f and 10b-10d have no anywidget column.
 CORE_ONLY = ("8a", "8b", "8e", "8f", "10b", "10c", "10d")
