@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jupyter_kernel_util import evaluate, execute, jupyterlab, run_all_in_lab, second_client
+from jupyter_kernel_util import (
+    SERVER_ARGS,
+    evaluate,
+    execute,
+    jupyter_app,
+    jupyterlab,
+    run_all_in_lab,
+    second_client,
+)
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -27,7 +35,7 @@ from anywidget_core.hosts.jupyter import message_size
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 EXTENSION = "anywidget_core.hosts.jupyter.message_size"
-SIZE = 12_000_000  # over tornado's 10 MiB default
+SIZE = 12_000_000  # over tornado's 10 MiB default (a multiple of 256)
 
 MODULE = """\
 import hashlib
@@ -131,8 +139,9 @@ def test_large_messages_both_ways_in_jupyterlab(lab: dict[str, Any], page: Any) 
         assert _wait_until(lambda: evaluate(kc, "got") == [expected])
 
         # Python -> page, a field and a custom message's buffer
-        execute(kc, f"w.data = bytes(range(256)) * {SIZE // 256}")
-        page.wait_for_function(f"globalThis.__large.get('data').byteLength === {SIZE // 256 * 256}", timeout=60_000)
+        # a length the page's upload did not have, so the wait below cannot match the old value
+        execute(kc, f"w.data = bytes(range(256)) * {SIZE // 256 + 4}")
+        page.wait_for_function(f"globalThis.__large.get('data').byteLength === {SIZE + 1024}", timeout=60_000)
         python_sha = evaluate(kc, "sha(w.data)")
         assert page.evaluate(f"async () => ({SHA_JS})(globalThis.__large.get('data'))") == python_sha
         page.evaluate(
@@ -149,7 +158,9 @@ def test_large_messages_both_ways_in_jupyterlab(lab: dict[str, Any], page: Any) 
 
 def test_server_closes_large_frame_without_extension(tmp_path: Path) -> None:
     """The limit the extension lifts, on a real jupyter_server: a browser frame over 10 MiB closes the socket."""
-    with jupyterlab(tmp_path, JUPYTER_CONFIG_DIR=_config(tmp_path, False)) as url:
+    # a bare jupyter_server (the same kernel WebSocket handler as Lab's) starts faster than JupyterLab
+    argv = ["jupyter_server", *SERVER_ARGS, f"--ServerApp.root_dir={tmp_path}"]
+    with jupyter_app(tmp_path, argv, JUPYTER_CONFIG_DIR=_config(tmp_path, False)) as url:
         request = urllib.request.Request(f"{url}/api/kernels", data=b"{}", method="POST")
         with urllib.request.urlopen(request, timeout=60) as response:
             kernel = json.load(response)["id"]
