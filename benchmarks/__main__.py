@@ -23,7 +23,7 @@ WORKLOADS: dict[str, str] = {
     "8": "browser",
     "9": "static_size",
     "10": "many",
-    "11": "large_data",
+    "11": "large_data",  # with benchmarks/lab_large.py's JupyterLab rows
 }
 
 

@@ -74,17 +74,20 @@ def _free_port() -> int:
 
 
 NODELAY_EXTENSION = "anywidget_core.hosts.jupyter.nodelay"
+MESSAGE_SIZE_EXTENSION = "anywidget_core.hosts.jupyter.message_size"
 
 
 @contextlib.contextmanager
-def jupyterlab(root: Path, nodelay: bool = False) -> Iterator[str]:
+def jupyterlab(root: Path, nodelay: bool = False, large_messages: bool = False) -> Iterator[str]:
     """A JupyterLab server on loopback serving ``root`` (no token: loopback only, killed on exit); ``nodelay`` turns
-    this package's TCP_NODELAY server extension on or off, whatever the installation enables."""
+    this package's TCP_NODELAY server extension on or off, ``large_messages`` its WebSocket message-size one, whatever
+    the installation enables."""
     port = _free_port()
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     config = root / "config"
     config.mkdir(exist_ok=True)
-    settings = {"ServerApp": {"jpserver_extensions": {NODELAY_EXTENSION: nodelay}}}
+    extensions = {NODELAY_EXTENSION: nodelay, MESSAGE_SIZE_EXTENSION: large_messages}
+    settings = {"ServerApp": {"jpserver_extensions": extensions}}
     (config / "jupyter_server_config.json").write_text(json.dumps(settings))
     env["JUPYTER_CONFIG_DIR"] = str(config)
     env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)

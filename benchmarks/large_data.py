@@ -8,21 +8,24 @@ SHA-256 afterwards, outside the timing. Python's peak memory is the process's pe
 through ``/proc/self/clear_refs``) over its RSS before the transfer: it includes the payload the benchmark itself
 holds, so the bound to compare with is stated in the notes.
 
-The anywidget anchor (the same 200 MB through anywidget in JupyterLab) is measured by the JupyterLab transport's
-work and goes in the ``11e``/``11f`` rows here (``lab_anchor``), once it lands.
+The anywidget anchor is JupyterLab (anywidget has neither host): ``benchmarks/lab_large.py`` moves the same
+200 MB each way there for both libraries, rows ``11e``-``11h`` of this workload.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import anywidget_core as awc
 
+from .cdp import CdpPage
 from .harness import Counts, Row
 
 MB = 1_000_000
@@ -83,62 +86,56 @@ def _wait(check: Callable[[], bool], timeout: float = 300) -> None:
         time.sleep(0.005)
 
 
-def _directions(page: Any, blob: BenchBlob, size: int) -> dict[str, float]:
+def _directions(page: CdpPage, blob: BenchBlob, size: int) -> dict[str, float]:
     """Seconds and peak RSS growth of one transfer each way; SHA-256 checked on the other side."""
     out: dict[str, float] = {}
     payload = os.urandom(size)
     with peak_rss() as down_rss:
         start = time.perf_counter()
         blob.data = payload
-        page.wait_for_function(
-            "(n) => globalThis.benchModel.get('data')?.byteLength === n", arg=size, polling=5, timeout=300_000
-        )
+        page.wait_for(f"globalThis.benchModel.get('data')?.byteLength === {size}", timeout=300, interval=0.005)
         out["down"] = time.perf_counter() - start
     out["down_rss"] = down_rss["bytes"]
-    if page.evaluate(SHA_JS) != hashlib.sha256(payload).hexdigest():
+    if page.evaluate(f"({SHA_JS})()") != hashlib.sha256(payload).hexdigest():
         raise AssertionError("Python -> page: the page's bytes differ")
     del payload
     page.evaluate(FILL_JS, size)
-    expected = page.evaluate(PAYLOAD_SHA_JS)
+    expected = page.evaluate(f"({PAYLOAD_SHA_JS})()")
     before = blob.data  # the same size: wait for another object, not for a length
     with peak_rss() as up_rss:
         start = time.perf_counter()
-        page.evaluate(SAVE_JS)
+        page.evaluate(f"({SAVE_JS})()")
         _wait(lambda: blob.data is not before)
         out["up"] = time.perf_counter() - start
     out["up_rss"] = up_rss["bytes"]
     if hashlib.sha256(blob.data).hexdigest() != expected:
         raise AssertionError("page -> Python: Python's bytes differ")
-    page.evaluate("() => { globalThis.benchPayload = null; }")
+    page.evaluate("globalThis.benchPayload = null")
     return out
 
 
-def standalone(size: int) -> dict[str, float]:
-    from playwright.sync_api import sync_playwright
+@contextmanager
+def _chromium() -> Iterator[CdpPage]:
+    with tempfile.TemporaryDirectory(prefix="awc-bench-") as profile:
+        page = CdpPage(Path(profile))
+        try:
+            yield page
+        finally:
+            page.close()
 
+
+def standalone(size: int) -> dict[str, float]:
     from anywidget_core.hosts.standalone import serve
 
-    from .browser import launch
-
     blob = BenchBlob()
-    with serve({"blob": blob}) as server, sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            page = browser.new_page()
-            page.goto(server.url)
-            page.wait_for_function("() => !!globalThis.benchModel")
-            return _directions(page, blob, size)
-        finally:
-            browser.close()
+    with serve({"blob": blob}) as server, _chromium() as page:
+        page.goto(server.url, "globalThis.benchModel")
+        return _directions(page, blob, size)
 
 
 def panel(size: int) -> dict[str, float]:
-    from playwright.sync_api import sync_playwright
-
     from anywidget_core.hosts.panel import component
     from anywidget_core.testing import panel_server
-
-    from .browser import launch
 
     made: list[BenchBlob] = []
 
@@ -146,17 +143,11 @@ def panel(size: int) -> dict[str, float]:
         made.append(BenchBlob())
         return component(made[-1])
 
-    with panel_server({"blob": app}) as url, sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            page = browser.new_page()
-            page.goto(f"{url}/blob", timeout=60_000)
-            page.wait_for_function("() => !!globalThis.benchModel", timeout=60_000)
-            _wait(lambda: any(w.links for w in made))
-            blob = next(w for w in made if w.links)
-            return _directions(page, blob, size)
-        finally:
-            browser.close()
+    with panel_server({"blob": app}) as url, _chromium() as page:
+        page.goto(f"{url}/blob", "globalThis.benchModel")
+        _wait(lambda: any(w.links for w in made))
+        blob = next(w for w in made if w.links)
+        return _directions(page, blob, size)
 
 
 def _rows(key: str, host: str, size: int, result: dict[str, float]) -> list[Row]:
@@ -175,18 +166,12 @@ def _rows(key: str, host: str, size: int, result: dict[str, float]) -> list[Row]
     return rows
 
 
-def lab_anchor(size: int) -> dict[str, float] | None:
-    """anywidget in JupyterLab, the same 200 MB each way: the anchor, measured by the JupyterLab transport's work
-    (branch hlabdata). None until it lands; the table then shows no anywidget column for this workload."""
-    return None
-
-
 def run(counts: Counts) -> list[Row]:
     size = counts.n(200 * MB, 8 * MB)
     rows = _rows("11", "standalone", size, standalone(size))
     panel_rows = _rows("11", "Panel", size, panel(size))
     panel_rows[0].key, panel_rows[1].key = "11c", "11d"
     rows += panel_rows
-    if lab_anchor(size) is None:
-        rows[0].notes.append("no anywidget column yet: the JupyterLab anchor (11e/11f) comes with the Lab transport")
-    return rows
+    from . import lab_large
+
+    return rows + lab_large.run(counts)

@@ -18,9 +18,10 @@ EXPECTED_ROWS = (
     *("9a", "9b", "9c"),  # static page sizes
     *("10a", "10b", "10c", "10d", "10e"),  # many widgets: memory, the standalone page, JupyterLab (small N here)
     *("11a", "11b", "11c", "11d"),  # large data each way, standalone and Panel (8 MB here)
+    *("11e", "11f", "11g", "11h"),  # large data each way in JupyterLab, both libraries (12 MB here)
 )
 # anywidget has no standalone host and no Panel host of its own, so 8a/8b/8e/8f and 10b-10d have no anywidget column.
-# 11a-11d: the anywidget anchor (JupyterLab) is not measured yet.
+# 11a-11d: anywidget's column for large data is JupyterLab's (11e-11h).
 CORE_ONLY = ("8a", "8b", "8e", "8f", "10b", "10c", "10d", "11a", "11b", "11c", "11d")
 NUMBER = r"\d+(\.\d+)?(e[+-]?\d+)?"
 VALUE = re.compile(rf"^{NUMBER} ?(s|ms|us|ns|k/s|/s|B|KiB|MiB|kB|MB/s)$")

@@ -85,8 +85,9 @@ def test_conformance_runs_from_an_installed_wheel(wheel: tuple[Path, str], tmp_p
     assert "match the code" in schemas.stdout
 
 
-def test_a_jupyter_server_beside_the_wheel_loads_the_nodelay_extension(wheel: tuple[Path, str], tmp_path: Path) -> None:
-    """The wheel's config file turns the extension on for any Jupyter server in the same environment."""
+def test_a_jupyter_server_beside_the_wheel_loads_the_extensions(wheel: tuple[Path, str], tmp_path: Path) -> None:
+    """The wheel's config file turns the extensions (nodelay, message_size) on for any Jupyter server in the same
+    environment."""
     path, _ = wheel
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
@@ -103,3 +104,5 @@ def test_a_jupyter_server_beside_the_wheel_loads_the_nodelay_extension(wheel: tu
     output = re.sub(r"\x1b\[[0-9;]*m", "", listed.stdout + listed.stderr)  # without its colours
     assert re.search(r"anywidget_core\.hosts\.jupyter\.nodelay\s+enabled", output), output
     assert re.search(r"anywidget_core\.hosts\.jupyter\.nodelay\s+OK", output), output  # it imports and loads
+    assert re.search(r"anywidget_core\.hosts\.jupyter\.message_size\s+enabled", output), output
+    assert re.search(r"anywidget_core\.hosts\.jupyter\.message_size\s+OK", output), output
