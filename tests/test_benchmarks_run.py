@@ -16,7 +16,7 @@ EXPECTED_ROWS = (
     *("1", "2", "3a", "3b", "4", "5", "6a", "6b", "7a", "7b", "7c"),
     *("8a", "8b", "8c", "8d", "8e", "8f", "8g", "8h"),
     *("9a", "9b", "9c"),  # static page sizes
-    *("10a", "10b", "10c", "10d", "10e"),  # many widgets: memory, the standalone page, JupyterLab (small N here)
+    *("10a", "10b", "10c", "10d", "10e", "10f", "10g"),  # many widgets: standalone page, JupyterLab (small N)
 )
 # anywidget has no standalone host and no Panel host of its own, so 8a/8b/8e/8f and 10b-10d have no anywidget column.
 CORE_ONLY = ("8a", "8b", "8e", "8f", "10b", "10c", "10d")
