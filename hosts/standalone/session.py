@@ -123,6 +123,24 @@ class Session:
             self.wakeup.clear()
             return None
 
+    def next_frames(self, max_frames: int, max_bytes: int) -> list[Outgoing]:
+        """The next frame and, when it is text, the text frames queued right after it (at most ``max_frames`` and
+        ``max_bytes`` in all), in queue order, for one batch (SPEC §8.3); empty when nothing is queued."""
+        with self._lock:
+            if not self.outbox:
+                self.wakeup.clear()
+                return []
+            taken = [self.outbox.popleft()]
+            size = taken[0].size
+            if isinstance(taken[0].frame, str):
+                while self.outbox and len(taken) < max_frames:
+                    following = self.outbox[0]
+                    if not isinstance(following.frame, str) or size + following.size > max_bytes:
+                        break
+                    taken.append(self.outbox.popleft())
+                    size += following.size
+            return taken
+
     def taken(self, model_id: str) -> None:
         """The client has taken a full state of ``model_id``: a later ``request_state`` is answered again."""
         with self._lock:
