@@ -115,17 +115,10 @@ class Session:
     def _is_answer(self, model_id: str | None) -> bool:
         return self._answering is not None and self._answering == (threading.get_ident(), model_id)
 
-    def next_frame(self) -> Outgoing | None:
-        """The next frame to write (writer task, on the loop); None when nothing is queued."""
-        with self._lock:
-            if self.outbox:
-                return self.outbox.popleft()
-            self.wakeup.clear()
-            return None
-
     def next_frames(self, max_frames: int, max_bytes: int) -> list[Outgoing]:
-        """The next frame and, when it is text, the text frames queued right after it (at most ``max_frames`` and
-        ``max_bytes`` in all), in queue order, for one batch (SPEC §8.3); empty when nothing is queued."""
+        """What the writer task (on the loop) writes next: the next frame and, when it is text, the text frames
+        queued right after it (at most ``max_frames`` and ``max_bytes`` in all), in queue order, for one batch
+        (SPEC §8.3); empty when nothing is queued."""
         with self._lock:
             if not self.outbox:
                 self.wakeup.clear()
