@@ -78,10 +78,17 @@ MESSAGE_SIZE_EXTENSION = "anywidget_core.hosts.jupyter.message_size"
 
 
 @contextlib.contextmanager
-def jupyterlab(root: Path, nodelay: bool = False, large_messages: bool = False) -> Iterator[str]:
+def jupyterlab(
+    root: Path,
+    nodelay: bool = False,
+    large_messages: bool = False,
+    lab_settings: dict[str, dict[str, object]] | None = None,
+) -> Iterator[str]:
     """A JupyterLab server on loopback serving ``root`` (no token: loopback only, killed on exit); ``nodelay`` turns
     this package's TCP_NODELAY server extension on or off, ``large_messages`` its WebSocket message-size one, whatever
-    the installation enables."""
+    the installation enables. ``lab_settings``: user settings by plugin (``"@jupyterlab/notebook-extension/tracker"``),
+    in a user-settings folder of its own, so the machine's own Lab settings neither reach the run nor are changed by
+    it."""
     port = _free_port()
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     config = root / "config"
@@ -90,6 +97,11 @@ def jupyterlab(root: Path, nodelay: bool = False, large_messages: bool = False) 
     settings = {"ServerApp": {"jpserver_extensions": extensions}}
     (config / "jupyter_server_config.json").write_text(json.dumps(settings))
     env["JUPYTER_CONFIG_DIR"] = str(config)
+    user_settings = root / "user-settings"
+    for plugin, values in (lab_settings or {}).items():
+        path = user_settings / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
     env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     server = subprocess.Popen(
         [
@@ -105,6 +117,7 @@ def jupyterlab(root: Path, nodelay: bool = False, large_messages: bool = False) 
             f"--ServerApp.root_dir={root}",
             "--LabApp.expose_app_in_browser=True",
             f"--LabServerApp.workspaces_dir={root / 'ws'}",
+            f"--LabServerApp.user_settings_dir={user_settings}",
             "--allow-root",
         ],
         env=env,

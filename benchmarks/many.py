@@ -1,4 +1,4 @@
-"""Workload 9: many widgets (1,000) created and displayed at once.
+"""Workload 10: many widgets (1,000) created and displayed at once.
 
 10a: Python memory per widget, created and displayed over a comm (the capturing comm of workloads 1-4),
 both libraries in one process, measured with tracemalloc (allocations still alive after a gc, all widgets kept).
@@ -6,14 +6,16 @@ both libraries in one process, measured with tracemalloc (allocations still aliv
 navigation start to the last render (``performance.now()`` in the page), the page's JS heap per widget (CDP
 ``Performance.getMetrics`` JSHeapUsedSize after a forced GC, 1,000 widgets minus one, divided by 999), and the
 Python memory per served widget (tracemalloc while the page is open, same difference; widgets, links and the
-server's sessions included). anywidget has no standalone host, so 10b-10d have no anywidget column. 10e: both
-libraries in real JupyterLab (:mod:`benchmarks.lab`): a cell creating and displaying 1,000 widgets, timed in the
-page from the cell's run command to the last render.
+server's sessions included). anywidget has no standalone host, so 10b-10d have no anywidget column. 10e-10g: both
+libraries in real JupyterLab (:mod:`benchmarks.lab`) with every output of a cell shown: a cell creating and
+displaying 1,000 widgets, timed in the page from the cell's run command to the last render; the page's JS heap
+and the kernel's Python memory per widget.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import json
 import statistics
@@ -156,8 +158,14 @@ def standalone(n: int) -> dict[str, float]:
 
 # JupyterLab: one module both cells import; one cell per library, each creating and displaying N widgets.
 LAB_MODULE = '''\
+import gc
+import json
+import tracemalloc
+from pathlib import Path
+
 import anywidget
 import traitlets
+from IPython.display import display
 
 import anywidget_core as awc
 
@@ -184,6 +192,21 @@ class AwMany(anywidget.AnyWidget):
     _esm = ESM
     lib = traitlets.Unicode("aw").tag(sync=True)
     value = traitlets.Int(0).tag(sync=True)
+
+
+def traced(make, n, out):
+    """Create and display n widgets under tracemalloc; write the bytes still held per widget after a gc to out."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        widgets = [make(value=i) for i in range(n)]
+        display(*widgets)
+        gc.collect()
+        Path(out).write_text(json.dumps((tracemalloc.get_traced_memory()[0] - before) / n))
+    finally:
+        tracemalloc.stop()
+    return widgets
 '''
 
 LAB_CELLS = {
@@ -191,7 +214,16 @@ LAB_CELLS = {
     "warm-up": "from many_bench import AwMany, CoreMany\ndisplay(CoreMany(value=-1), AwMany(value=-1))",
     "core": "from many_bench import CoreMany\ncore = [CoreMany(value=i) for i in range({n})]\ndisplay(*core)",
     "aw": "from many_bench import AwMany\naw = [AwMany(value=i) for i in range({n})]\ndisplay(*aw)",
+    # Run once each after the timed runs: tracemalloc slows every allocation, so it stays out of them.
+    "mem-core": "from many_bench import CoreMany, traced\ncore_traced = traced(CoreMany, {n}, 'mem-core.json')",
+    "mem-aw": "from many_bench import AwMany, traced\naw_traced = traced(AwMany, {n}, 'mem-aw.json')",
 }
+
+# Lab renders only the first maxNumberOutputs outputs of a cell (default 50) and trims the rest. Its settings
+# schema says 0 shows them all, but Lab 4.6's OutputArea takes 0 literally: output 0 becomes the "trimmed" notice
+# and nothing renders, which is why an earlier override of 0 showed not even the warm-up cell. A number above any
+# cell's output count shows them all.
+ALL_OUTPUTS: dict[str, dict[str, object]] = {"@jupyterlab/notebook-extension/tracker": {"maxNumberOutputs": 1_000_000}}
 
 # Runs cell ``index`` (selecting it first) and returns the page's clock when the run command was issued.
 RUN_CELL_JS = """
@@ -206,10 +238,23 @@ async (index) => {
 """
 
 
-def lab(n: int, rounds: int) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
-    """10e: seconds from running each library's cell to its last render, in one JupyterLab page and kernel, after a
-    warm-up cell; ``rounds`` runs per library, alternating (core, aw, aw, core, ...). A re-run replaces the
-    cell's outputs, so each run shows ``n`` new widgets."""
+@dataclasses.dataclass
+class LabResult:
+    """10e-10g per library: seconds to the last render per run, renders seen per run, page JS heap and kernel
+    Python bytes per widget."""
+
+    seconds: dict[str, list[float]]
+    shown: dict[str, list[int]]
+    heap_per_widget: dict[str, float]
+    python_per_widget: dict[str, float]
+
+
+def lab(n: int, rounds: int) -> LabResult:
+    """10e-10g: seconds from running each library's cell to its last render, in one JupyterLab page and kernel
+    showing every output, after a warm-up cell; ``rounds`` runs per library, alternating (core, aw, aw, core, ...).
+    A re-run replaces the cell's outputs, so each run shows ``n`` new widgets. The page's JS heap per widget comes
+    from each library's first run (heap after a forced GC, before and after it); the kernel's Python bytes per
+    widget from one more cell per library that creates and displays ``n`` under tracemalloc."""
     from playwright.sync_api import sync_playwright
 
     from .browser import launch
@@ -218,7 +263,7 @@ def lab(n: int, rounds: int) -> tuple[dict[str, list[float]], dict[str, list[int
     with tempfile.TemporaryDirectory(prefix="awc-bench-many-") as tmp:
         root = Path(tmp)
         (root / "many_bench.py").write_text(LAB_MODULE)
-        order = ("warm-up", "core", "aw")
+        order = ("warm-up", "core", "aw", "mem-core", "mem-aw")
         cells: list[dict[str, object]] = [
             {
                 "cell_type": "code",
@@ -237,15 +282,13 @@ def lab(n: int, rounds: int) -> tuple[dict[str, list[float]], dict[str, list[int
             "cells": cells,
         }
         (root / "many.ipynb").write_text(json.dumps(notebook))
-        seconds: dict[str, list[float]] = {"core": [], "aw": []}
-        shown: dict[str, list[int]] = {"core": [], "aw": []}
-        # Lab renders only the first 50 outputs of a cell (maxNumberOutputs) and trims the rest, for both libraries:
-        # a run counts the renders it saw (its note says how many). Overriding the setting through a user-settings
-        # folder of its own kept even the warm-up cell from rendering in this setup; not investigated yet.
-        with jupyterlab(root) as url, sync_playwright() as pw:
+        result = LabResult({"core": [], "aw": []}, {"core": [], "aw": []}, {}, {})
+        with jupyterlab(root, lab_settings=ALL_OUTPUTS) as url, sync_playwright() as pw:
             browser = launch(pw)
             try:
                 page = browser.new_page()
+                cdp = page.context.new_cdp_session(page)
+                cdp.send("Performance.enable")
                 page.goto(f"{url}/lab/tree/many.ipynb")
                 page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=90_000)
                 with contextlib.suppress(Exception):  # Lab may ask which kernel; the preselected python3 is right
@@ -256,18 +299,30 @@ def lab(n: int, rounds: int) -> tuple[dict[str, list[float]], dict[str, list[int
                 for round_ in range(rounds):
                     runs += [(lib, order.index(lib)) for lib in (("core", "aw") if round_ % 2 == 0 else ("aw", "core"))]
                 for lib, index in runs:
+                    first = lib != "warm-up" and not result.shown[lib]
+                    heap_before = _page_heap(cdp) if first else 0.0
                     t0 = float(page.evaluate(RUN_CELL_JS, index))
                     if lib == "warm-up":
                         page.wait_for_function("globalThis.__many?.core?.n && globalThis.__many?.aw?.n", timeout=90_000)
                     else:
                         target = rendered[lib] + n
                         rendered[lib] = _settle(page, lib, target)
-                        shown[lib].append(n - (target - rendered[lib]))
-                        seconds[lib].append((float(page.evaluate(f"globalThis.__many.{lib}.last")) - t0) / 1000)
+                        result.shown[lib].append(n - (target - rendered[lib]))
+                        result.seconds[lib].append((float(page.evaluate(f"globalThis.__many.{lib}.last")) - t0) / 1000)
                     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+                    if first:
+                        result.heap_per_widget[lib] = (_page_heap(cdp) - heap_before) / n
+                for lib in ("core", "aw"):
+                    page.evaluate(RUN_CELL_JS, order.index(f"mem-{lib}"))
+                    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=240_000)
+                    written = root / f"mem-{lib}.json"
+                    deadline = time.monotonic() + 60
+                    while not written.exists() and time.monotonic() < deadline:
+                        page.wait_for_timeout(250)
+                    result.python_per_widget[lib] = float(json.loads(written.read_text()))
             finally:
                 browser.close()
-    return seconds, shown
+    return result
 
 
 def _settle(page: Any, lib: str, target: int, quiet: float = 15.0, limit: float = 240.0) -> int:
@@ -314,20 +369,47 @@ def run(counts: Counts) -> list[Row]:
         f"JSHeapUsedSize; Python by tracemalloc, server included); no anywidget column: no standalone host"
     )
     lab_rounds = counts.n(2, 1)
-    in_lab, shown = lab(n, lab_rounds)
+    in_lab = lab(n, lab_rounds)
     rows.append(
         Row(
             "10e",
-            f"JupyterLab: cell creating + displaying {n:,} widgets -> last render (Lab shows <= 50)",
-            statistics.median(in_lab["core"]),
-            statistics.median(in_lab["aw"]),
+            f"JupyterLab: cell creating + displaying {n:,} widgets -> all {n:,} rendered",
+            statistics.median(in_lab.seconds["core"]),
+            statistics.median(in_lab.seconds["aw"]),
         )
     )
     rows[-1].notes.append(
-        f"one JupyterLab page and kernel, anywidget's front end rendering both; timed in the page from "
-        f"notebook:run-cell to the last render, after a warm-up cell showing one of each; {lab_rounds} runs each, "
-        f"alternating: core {_seconds(in_lab['core'])}, anywidget {_seconds(in_lab['aw'])}; widgets rendered of {n} "
-        f"per run: core {shown['core']}, anywidget {shown['aw']} (a run stops 15 s after its last render)"
+        f"one JupyterLab page and kernel showing every output (maxNumberOutputs raised), anywidget's front end "
+        f"rendering both; timed in the page from notebook:run-cell to the last render, after a warm-up cell showing "
+        f"one of each; {lab_rounds} runs each, alternating: core {_seconds(in_lab.seconds['core'])}, anywidget "
+        f"{_seconds(in_lab.seconds['aw'])}; widgets rendered of {n} per run: core {in_lab.shown['core']}, anywidget "
+        f"{in_lab.shown['aw']} (a run stops 15 s after its last render)"
+    )
+    rows.append(
+        Row(
+            "10f",
+            "JupyterLab: page JS heap per widget",
+            in_lab.heap_per_widget["core"] / 1e3,
+            in_lab.heap_per_widget["aw"] / 1e3,
+            unit="kB",
+        )
+    )
+    rows[-1].notes.append(
+        "CDP JSHeapUsedSize after HeapProfiler.collectGarbage, before and after each library's first run, / n: the "
+        "model, its view and Lab's output wrapper of each widget"
+    )
+    rows.append(
+        Row(
+            "10g",
+            "JupyterLab: kernel Python memory per widget",
+            in_lab.python_per_widget["core"] / 1e3,
+            in_lab.python_per_widget["aw"] / 1e3,
+            unit="kB",
+        )
+    )
+    rows[-1].notes.append(
+        f"a cell per library after the timed runs creating and displaying {n} under tracemalloc in the kernel "
+        "(real comms and display messages), bytes still held after a gc / n"
     )
     return rows
 

@@ -16,7 +16,7 @@ EXPECTED_ROWS = (
     *("1", "2", "3a", "3b", "4", "5", "6a", "6b", "7a", "7b", "7c"),
     *("8a", "8b", "8c", "8d", "8e", "8f", "8g", "8h"),
     *("9a", "9b", "9c"),  # static page sizes
-    *("10a", "10b", "10c", "10d", "10e"),  # many widgets: memory, the standalone page, JupyterLab (small N here)
+    *("10a", "10b", "10c", "10d", "10e", "10f", "10g"),  # many widgets: standalone page, JupyterLab (small N)
     *("11a", "11b", "11c", "11d"),  # large data each way, standalone and Panel (8 MB here)
     *("11e", "11f", "11g", "11h"),  # large data each way in JupyterLab, both libraries (12 MB here)
 )

@@ -26,6 +26,16 @@ function panelBuffer(b) {
   throw new TypeError(`a buffer must be an ArrayBuffer, TypedArray or DataView, not ${typeof b}`);
 }
 
+/** [id, text] pairs of a saved document's widget code: its ColumnDataSource's columns (a Map or an object). */
+function savedModules(source) {
+  const data = source?.data;
+  const column = (name) => (data instanceof Map ? data.get(name) : data?.[name]);
+  const ids = column("id");
+  const texts = column("text");
+  if (!ids || !texts || ids.length !== texts.length) return [];
+  return Array.from(ids, (id, i) => [id, texts[i]]);
+}
+
 const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0)).buffer;
 
 function panelNotice(el, text) {
@@ -101,7 +111,11 @@ export function render({ model, el, view }) {
   model.on("msg:custom", onMessage);
   model.on("remove", dispose);
   // A saved or embedded document carries what Python would send (view.py, offline_frames); a live Python
-  // that answers `ready` anyway starts the view afresh with its current state.
+  // that answers `ready` anyway starts the view afresh with its current state. Its widget code is the document's,
+  // saved once for all its views (offline_modules): defined first, whichever view comes first.
+  for (const [id, text] of savedModules(model.offline_modules)) {
+    runtime.receive(null, { method: "module", id, text }, []);
+  }
   for (const envelope of Array.isArray(model.offline_frames) ? model.offline_frames : []) {
     try {
       onMessage({ ...envelope, buffers: envelope.buffers.map(fromBase64) });

@@ -11,7 +11,7 @@ its own links when its view says ``ready``, and loses them when Panel cleans the
 exception: the views of one browser page share it, so each distinct ``_esm``/``_css`` goes once per document and
 page (``ready`` names the page), and a document's envelopes share one queue so that module comes first. A
 document nothing will answer (``.save()``, embed) carries what the view would have been sent instead
-(``offline_frames``).
+(``offline_frames``), its widget code once per document for all its components (``offline_modules``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import param
 import pyviz_comms
+from bokeh.models import ColumnDataSource
 from panel.custom import JSComponent
 from panel.io.state import state
 from panel.models.esm import DataEvent, ESMEvent
@@ -64,6 +65,10 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
     offline_frames = param.List(default=[], doc="anywidget-core's recorded envelopes for saved files (internal)")
     # Messages with larger buffers go both ways in pieces (SPEC §8.6), under Bokeh's websocket_max_message_size.
     chunk_bytes = param.Integer(default=DEFAULT_CHUNK_BYTES, bounds=(1, None), doc="largest piece of a message")
+    # Their widget code: one ColumnDataSource (columns id, text) per saved document, shared by every component in
+    # it. Bokeh writes a model that many others refer to once in the file, so each distinct module is saved once
+    # per page however many components use it; every view defines them all before it replays its envelopes.
+    offline_modules = param.Parameter(default=None, doc="anywidget-core's widget code for saved files (internal)")
 
     def __init__(self, widget: Widget, **params: Any) -> None:
         super().__init__(**params)  # type: ignore[no-untyped-call]
@@ -90,7 +95,9 @@ class AnywidgetView(JSComponent):  # type: ignore[misc]
             self.chunk_bytes,
         )
         if _offline(doc, comm):
-            model.data.offline_frames = offline_frames(self.widget)  # type: ignore[attr-defined]
+            modules = _saved_modules(doc)
+            model.data.offline_frames = offline_frames(self.widget, modules)  # type: ignore[attr-defined]
+            model.data.offline_modules = modules  # type: ignore[attr-defined]
         return model
 
     def _cleanup(self, root: Model | None = None) -> None:
@@ -210,12 +217,37 @@ def _offline(doc: Document, comm: Comm | None) -> bool:
     return doc.session_context is None and (comm is None or type(comm) is pyviz_comms.Comm)
 
 
-def offline_frames(widget: Widget) -> list[Envelope]:
+def offline_frames(widget: Widget, modules: ColumnDataSource) -> list[Envelope]:
     """What a live view gets after ``ready`` (the widget's open, children first, then messages sent before
-    display, then ``display``), recorded the way the static export records it."""
+    display, then ``display``), recorded the way the static export records it, code by reference; the module
+    texts go to ``modules`` (the saved document's, once each) instead of into the envelopes."""
     _, frames = snapshot(widget)
+    kept: list[Envelope] = []
+    ids, texts = list(modules.data["id"]), list(modules.data["text"])
+    for frame in share_modules(frames):
+        data = frame["data"]
+        if frame["model_id"] is None and data.get("method") == "module":
+            if data["id"] not in ids:
+                ids.append(data["id"])
+                texts.append(data["text"])
+        else:
+            kept.append(frame)
+    if len(ids) > len(modules.data["id"]):
+        modules.data = {"id": ids, "text": texts}
     display = {"method": "display", "model_id": widget.model_id}
-    return [*share_modules(frames), {"model_id": None, "data": display, "buffers": []}]
+    return [*kept, {"model_id": None, "data": display, "buffers": []}]
+
+
+# Saved documents: the one ColumnDataSource of widget code all their components refer to (see offline_modules).
+_SAVED_MODULES: weakref.WeakKeyDictionary[Document, ColumnDataSource] = weakref.WeakKeyDictionary()
+
+
+def _saved_modules(doc: Document) -> ColumnDataSource:
+    with _PAGES_LOCK:
+        modules = _SAVED_MODULES.get(doc)
+        if modules is None:
+            modules = _SAVED_MODULES[doc] = ColumnDataSource(data={"id": [], "text": []})
+        return modules
 
 
 def _bokeh_bytes(buffer: memoryview) -> Any:

@@ -43,18 +43,19 @@ const runtime = createRuntime({
 });
 
 function onMessage(event) {
-  let modelId, data, buffers;
+  let parsed;
   try {
-    if (typeof event.data === "string") {
-      ({ model_id: modelId, data } = JSON.parse(event.data));
-      buffers = [];
-    } else {
-      ({ modelId, data, buffers } = decodeFrame(event.data));
-    }
+    parsed = typeof event.data === "string" ? JSON.parse(event.data) : decodeFrame(event.data);
   } catch (e) {
     showError(`undecodable frame from the server: ${e}`);
     return;
   }
+  if (typeof event.data !== "string") take(parsed.modelId, parsed.data, parsed.buffers);
+  else if (Array.isArray(parsed)) for (const one of parsed) take(one?.model_id, one?.data, []); // a batch, in order
+  else take(parsed?.model_id, parsed?.data, []);
+}
+
+function take(modelId, data, buffers) {
   if (modelId === null) {
     // About the connection itself: widget code shared by its models, or an error for a frame no model could take.
     if (data && data.method === "module") {
@@ -73,6 +74,7 @@ function connect() {
   if (socket && socket.readyState <= WebSocket.OPEN) return;
   const url = new URL("ws", location.href);
   url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  url.searchParams.set("batch", "1"); // several small frames per WebSocket message (SPEC §8.3)
   const ws = new WebSocket(url);
   ws.binaryType = "arraybuffer";
   socket = ws;

@@ -49,6 +49,10 @@ STATIC_DIR = Path(anywidget_core.__path__[0]) / "static"  # runtime.js, shared w
 POLL_SECONDS = 0.5  # how often a writer looks whether its client took the output it was handed
 CLOSE_GRACE_SECONDS = 2.0  # a dropped client that reads within this gets the close reason; else it is cut
 TRY_AGAIN_LATER = 1013  # close code of a dropped connection: reconnecting gets the current state
+# A client that asks (?batch=1, the page does) gets queued text frames several to a WebSocket message (SPEC §8.3):
+# each message costs the browser a task however small it is. Bounded so one message stays small to parse.
+BATCH_FRAMES = 256
+BATCH_BYTES = 256 * 1024
 
 
 class StandaloneServer:
@@ -181,7 +185,8 @@ class StandaloneServer:
         key = ("standalone", self.server_id, next(self._sockets))
         session = Session(key, asyncio.get_running_loop(), self.limits, self.output)
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(_writer, websocket, session, tasks.cancel_scope)
+            batch = websocket.query_params.get("batch") == "1"
+            tasks.start_soon(_writer, websocket, session, tasks.cancel_scope, batch)
             try:
                 # Links are made and messages handled in a worker thread: they take widget locks and run
                 # observers (user code), which must not stall the loop that serves every other tab.
@@ -202,8 +207,9 @@ class StandaloneServer:
                 tasks.cancel_scope.cancel()
 
 
-async def _writer(websocket: WebSocket, session: Session, scope: anyio.CancelScope) -> None:
-    """Write queued frames in order, one at a time; drop the socket if its client stops taking them.
+async def _writer(websocket: WebSocket, session: Session, scope: anyio.CancelScope, batch: bool = False) -> None:
+    """Write queued frames in order, one WebSocket message at a time (with ``batch``, consecutive text frames
+    share one, as a JSON array); drop the socket if its client stops taking them.
 
     Output handed to the socket stays charged to the budget until the client has taken it (the transport's
     buffer has drained), so a client that never reads cannot make the server hold more than one frame for it
@@ -219,25 +225,27 @@ async def _writer(websocket: WebSocket, session: Session, scope: anyio.CancelSco
     session.on_drop = interrupt
     try:
         while session.dropped is None:
-            item = session.next_frame()
-            if item is None:
+            items = session.next_frames(BATCH_FRAMES if batch else 1, BATCH_BYTES)
+            if not items:
                 with anyio.move_on_after(POLL_SECONDS):
                     await session.wakeup.wait()
                 sink.settle()
                 continue
+            message = items[0].frame if len(items) == 1 else "[" + ",".join(str(i.frame) for i in items) + "]"
             while session.dropped is None:
                 with anyio.move_on_after(POLL_SECONDS) as wait:
                     sending.append(wait)
-                    await _send(websocket, item)
+                    await _send(websocket, message)
                 sending.clear()
                 if not wait.cancelled_caught:
-                    sink.handed(item)
-                    if item.report is not None:  # the widget's progress handlers: user code, off the loop
-                        await anyio.to_thread.run_sync(item.report)
+                    for item in items:
+                        sink.handed(item)
+                        if item.report is not None:  # the widget's progress handlers: user code, off the loop
+                            await anyio.to_thread.run_sync(item.report)
                     break
                 sink.settle()  # the send waited for the client to read: has it read anything lately?
-            else:  # dropped while this frame waited: it was taken from the queue, so the drop did not free it
-                session.release(item.size)
+            else:  # dropped while these frames waited: taken from the queue, so the drop did not free them
+                session.release(sum(item.size for item in items))
         if session.dropped is not None:
             await sink.close(websocket, session.dropped)
     except (WebSocketDisconnect, OSError):
@@ -249,11 +257,11 @@ async def _writer(websocket: WebSocket, session: Session, scope: anyio.CancelSco
         scope.cancel()
 
 
-async def _send(websocket: WebSocket, item: Outgoing) -> None:
-    if isinstance(item.frame, str):
-        await websocket.send_text(item.frame)
+async def _send(websocket: WebSocket, message: str | bytes) -> None:
+    if isinstance(message, str):
+        await websocket.send_text(message)
     else:
-        await websocket.send_bytes(item.frame)
+        await websocket.send_bytes(message)
 
 
 class _Sink:

@@ -192,20 +192,42 @@ class Session:
     def _is_answer(self, model_id: str | None) -> bool:
         return self._answering is not None and self._answering == (threading.get_ident(), model_id)
 
-    def next_frame(self) -> Outgoing | None:
-        """The next frame to write (writer task, on the loop); None when nothing is queued."""
+    def next_frames(self, max_frames: int, max_bytes: int) -> list[Outgoing]:
+        """What the writer task (on the loop) writes next: the next frame and, when it is text, the text frames
+        queued right after it (at most ``max_frames`` and ``max_bytes`` in all), in queue order, for one batch
+        (SPEC §8.3); empty when nothing is queued."""
         with self._lock:
-            while self.outbox:
-                head = self.outbox[0]
-                if isinstance(head, Outgoing):
+            first = self._pop_next()
+            if first is None:
+                self.wakeup.clear()
+                return []
+            taken, size = [first], first.size
+            if isinstance(first.frame, str):
+                while self.outbox and len(taken) < max_frames:
+                    following = self.outbox[0]
+                    if (
+                        not isinstance(following, Outgoing)  # a chunked message: its pieces go alone
+                        or not isinstance(following.frame, str)
+                        or size + following.size > max_bytes
+                    ):
+                        break
                     self.outbox.popleft()
-                    return head
-                item = head.next()  # the next piece of a chunked message, framed now
-                if item is not None:
-                    return item
+                    taken.append(following)
+                    size += following.size
+            return taken
+
+    def _pop_next(self) -> Outgoing | None:
+        """The outbox's next frame (lock held): a queued one, or the next piece of a chunked message, framed now."""
+        while self.outbox:
+            head = self.outbox[0]
+            if isinstance(head, Outgoing):
                 self.outbox.popleft()
-            self.wakeup.clear()
-            return None
+                return head
+            item = head.next()
+            if item is not None:
+                return item
+            self.outbox.popleft()
+        return None
 
     def taken(self, model_id: str) -> None:
         """The client has taken a full state of ``model_id``: a later ``request_state`` is answered again."""

@@ -149,13 +149,54 @@ def test_only_documents_nobody_answers_carry_the_recorded_state() -> None:
 
     assert frames(NotebookComm()) == []
     for comm in (Comm(), None):
-        recorded = frames(comm)
+        root = component(widget).get_root(Document(), comm)
+        recorded = list(root.data.offline_frames)
         assert [(f["model_id"], f["data"]["method"]) for f in recorded] == [
-            (None, "module"),  # each widget's code before the first open that refers to it (SPEC §8.4)
-            (widget.child.model_id, "open"),
-            (None, "module"),
-            (None, "module"),
+            (widget.child.model_id, "open"),  # code by reference: the texts are the document's (SPEC §8.4)
             (widget.model_id, "open"),
             (None, "display"),
         ]
         assert recorded[-1]["data"]["model_id"] == widget.model_id
+        saved = root.data.offline_modules.data
+        texts = [Label._esm, Label._css, Saved._esm, Saved._css]
+        assert sorted(saved["text"]) == sorted(t for t in texts if t)
+        assert recorded[1]["data"]["state"]["_esm"] == {"$module": saved["id"][saved["text"].index(Saved._esm)]}
+
+
+class Tile(awc.Widget):
+    _esm = """
+export default {
+  render({ model, el }) {
+    el.className = "saved-tile";
+    el.textContent = `tile-${model.get("n")}`; // MODULE-ONCE-MARKER
+  },
+};
+"""
+    _css = ".saved-tile { color: rgb(1, 2, 3); } /* CSS-ONCE-MARKER */"
+    n: int = 0
+
+
+@pytest.mark.parametrize("embed", [False, True])
+def test_saved_file_carries_each_module_once_and_every_instance_renders(
+    browser: Any, tmp_path: Path, embed: bool
+) -> None:
+    """Twelve components of one class (and one of another) in one saved page: each distinct module text is in the
+    file once, not once per component, and every instance renders its own state offline."""
+    tiles = [Tile(n=i) for i in range(12)]
+    saved = tmp_path / "tiles.html"
+    pn.Column(*tiles, Saved(count=3, child=Label(text="c"))).save(str(saved), resources=INLINE, embed=embed)
+    html = saved.read_text(encoding="utf-8")
+    assert html.count("MODULE-ONCE-MARKER") == 1
+    assert html.count("CSS-ONCE-MARKER") == 1
+    assert html.count("saved-blob") == 1  # Saved's code, in the same page
+
+    context, page, _, console = open_offline(browser, saved)
+    try:
+        tile = page.locator(".saved-tile")  # Playwright's locators reach into Bokeh's and the views' shadow roots
+        tile.nth(11).wait_for(timeout=TIMEOUT_MS)
+        page.locator(".saved-count", has_text="count=3").wait_for(timeout=TIMEOUT_MS)
+        assert tile.all_inner_texts() == [f"tile-{i}" for i in range(12)]
+        assert tile.evaluate_all("els => els.map((e) => getComputedStyle(e).color)") == ["rgb(1, 2, 3)"] * 12
+    finally:
+        context.close()
+    assert not [line for line in console if "pageerror" in line or "[anywidget]" in line]

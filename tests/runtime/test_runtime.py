@@ -33,6 +33,7 @@ CHECKS = [
     "default_export_forms",
     "esm_url",
     "css",
+    "no_css_no_style",
     "css_in_shadow_root",
     "hot_reload_keeps_state",
     "invoke",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import struct
@@ -403,3 +404,56 @@ def test_a_message_that_cannot_be_encoded_harms_only_itself(
     finally:
         a.close()
         b.close()
+
+
+def _messages(url: str, opens: int) -> list[str | bytes]:
+    """The raw WebSocket messages of a fresh connection until ``opens`` opens have come."""
+    got: list[str | bytes] = []
+    with connect(url, max_size=None, open_timeout=10) as ws:
+        while sum(m.count('"method":"open"') if isinstance(m, str) else 1 for m in got) < opens:
+            got.append(ws.recv(timeout=10))
+    return got
+
+
+def _frames(messages: list[str | bytes]) -> list[tuple[str | None, str]]:
+    """(model_id, method) of every message, batches unpacked in order; a batch holds text frames only."""
+    out: list[tuple[str | None, str]] = []
+    for raw in messages:
+        parsed = json.loads(raw) if isinstance(raw, str) else None
+        for one in parsed if isinstance(parsed, list) else [None]:
+            frame = raw if one is None else json.dumps(one)
+            model_id, data, _ = decode_frame(frame, max_bytes=1 << 40)
+            out.append((model_id, data["method"]))
+    return out
+
+
+def test_a_client_that_asks_gets_text_frames_batched_in_the_same_order() -> None:
+    """SPEC §8.3: with ?batch=1 consecutive text frames may share a WebSocket message (a JSON array); binary
+    frames stay alone and the order of everything is the unbatched one. Clients that do not ask get one each."""
+    shown: dict[str, Any] = {f"c{i}": Counter(value=i) for i in range(200)}
+    shown["echo"] = Echo(blob=b"\x01\x02")  # its open has a buffer: a binary frame amid the text ones
+    shown.update({f"d{i}": Counter(value=i) for i in range(50)})
+    with serve(shown) as server:
+        plain = _messages(server.ws_url, len(shown))
+        batched = _messages(server.ws_url + "&batch=1", len(shown))
+    assert all(not (isinstance(m, str) and m.startswith("[")) for m in plain)
+    assert _frames(batched) == _frames(plain)
+    assert len(batched) < len(plain)  # 251 opens and a module per class: a handful of messages
+    assert any(isinstance(m, bytes) for m in batched)
+
+
+def test_next_frames_takes_consecutive_text_frames_within_its_bounds() -> None:
+    from anywidget_core.hosts.standalone.session import Outgoing, Session
+
+    loop = asyncio.new_event_loop()
+    session = Session("k", loop)
+    loop.close()  # never run: next_frames only clears the wakeup event
+    kinds = ["t", "t", "t", "b", "t", "t", "t"]
+    for i, kind in enumerate(kinds):
+        frame: str | bytes = f'{{"n":{i}}}' if kind == "t" else b"\x00" * 8
+        session.outbox.append(Outgoing(frame, 10, None))
+    sizes = [len(session.next_frames(2, 1000)), len(session.next_frames(8, 1000)), len(session.next_frames(8, 1000))]
+    assert sizes == [2, 1, 1]  # at most 2; the rest of the text run stops at the binary frame, which goes alone
+    assert len(session.next_frames(8, 25)) == 2  # 3 text frames of 10 bytes, 25 bytes allowed
+    assert len(session.next_frames(8, 25)) == 1
+    assert session.next_frames(8, 25) == []
