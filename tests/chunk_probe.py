@@ -16,7 +16,7 @@ export default {
     // The test reaches the model and what it saw through this registry (Panel views live in shadow roots).
     const seen = { model, progress: [], custom: [] };
     (globalThis.chunkModels ??= {})[model.model_id] = seen;
-    model.on("progress", (p) => seen.progress.push(p));
+    model.on("progress", (p) => seen.progress.push({ ...p, at: Date.now() })); // at: wall-clock ms
     model.on("msg:custom", (content, buffers) => seen.custom.push({ content, buffers }));
     const out = document.createElement("span");
     out.className = "blob-ready";
@@ -146,3 +146,15 @@ def check_progress(reports: list[Any], direction: str, total: int) -> None:
     assert rows, f"no {direction} progress of {total} bytes reported"
     loaded = [x for _, x, _ in rows]
     assert loaded == sorted(loaded) and loaded[-1] == total and len(loaded) > 2
+
+
+def page_sent(page: Any, model_id: str, total: int) -> list[dict[str, Any]]:
+    """Wait until the page reports sending all ``total`` bytes (a paced send ends after the call returns); the
+    page's progress reports so far."""
+    page.wait_for_function(
+        """([id, n]) => globalThis.chunkModels[id].progress.some(
+             (p) => p.direction === "send" && p.total === n && p.loaded === n)""",
+        arg=[model_id, total],
+        timeout=30_000,
+    )
+    return page_progress(page, model_id)

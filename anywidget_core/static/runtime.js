@@ -2,7 +2,7 @@
 // abstract transport. One plain ES module, no build step and no dependencies, so every host (standalone page,
 // static HTML, the Panel shim) serves this same file.
 //
-//   const runtime = createRuntime({ send(modelId, data, buffers) {...}, onError(info) {...}, chunkSize });
+//   const runtime = createRuntime({ send(modelId, data, buffers) {...}, onError(info) {...}, chunkSize, writable });
 //   transport.onmessage = (modelId, data, buffers) => runtime.receive(modelId, data, buffers);
 //   const dispose = await runtime.render(modelId, el);
 //
@@ -10,6 +10,11 @@
 // buffers located by `buffer_paths`. Everything that arrives is treated as untrusted: receive() never throws.
 // With `chunkSize` (bytes), a message whose buffers are larger is sent as `chunked` + `chunk` frames, and such
 // frames that arrive are put back together before they are handled (SPEC §8.6); models emit `progress` events.
+// With `writable` too (`() => Promise<void>`, resolving once the transport has room for about one more piece;
+// rejecting when it is gone), a chunked message is paced: the runtime awaits it before each piece, so `send`
+// progress follows what the transport actually sent and the transport never holds the whole message. While a
+// paced transfer runs, every later message (any model) waits behind it in order (SPEC §5); a model destroyed
+// mid-transfer ends it with `chunk_abort`. Without `writable`, every piece is handed to `send` at once.
 
 const REF_PREFIX = "anywidget:";
 const IPY_REF_PREFIX = "IPY_MODEL_"; // ipywidgets' form, sent for fields declared references="ipywidgets"
@@ -745,8 +750,11 @@ class Incoming {
   }
 }
 
+/** A paced transfer ended because its model or runtime went away (not an error to report). */
+class TransferDropped extends Error {}
+
 class Runtime {
-  constructor({ send, onError, openTimeout = OPEN_TIMEOUT_MS, shared, chunkSize = 0 } = {}) {
+  constructor({ send, onError, openTimeout = OPEN_TIMEOUT_MS, shared, chunkSize = 0, writable } = {}) {
     if (typeof send !== "function") throw new TypeError("createRuntime needs a send(modelId, data, buffers) function");
     this.send = send;
     this.onError = onError;
@@ -754,6 +762,9 @@ class Runtime {
     // 0: never chunk (a host whose transport takes any size, or that cannot reassemble)
     this.chunkSize = Number.isSafeInteger(chunkSize) && chunkSize > 0 ? chunkSize : 0;
     this.nextTransfer = 1;
+    this.writable = typeof writable === "function" ? writable : null;
+    this.outbox = null; // while a paced transfer runs: the messages waiting behind it, in order
+    this.disposed = false;
     this.incoming = new Map(); // transfer id -> Incoming
     this.models = new Map();
     this.waiters = new Map(); // model id -> Set of resolve callbacks waiting for its open
@@ -778,13 +789,73 @@ class Runtime {
   }
 
   transmit(modelId, data, buffers) {
+    if (this.outbox) {
+      this.outbox.push([modelId, data, buffers]); // a paced transfer is under way: nothing overtakes it (SPEC §5)
+      return;
+    }
     try {
       const size = this.chunkSize;
       const total = size && buffers?.length ? buffers.reduce((sum, b) => sum + toDataView(b).byteLength, 0) : 0;
-      if (total > size && size) this.transmitChunked(modelId, data, buffers, total);
+      if (total > size && size && this.writable) {
+        this.outbox = [];
+        this.pump([modelId, data, buffers], total);
+      } else if (total > size && size) this.transmitChunked(modelId, data, buffers, total);
       else this.send(modelId, data, buffers);
     } catch (e) {
       this.report(modelId, "widget", "transport", e);
+    }
+  }
+
+  /** Send a paced transfer, then what queued behind it in order (pacing again any large one among them). */
+  async pump(first, firstTotal) {
+    let next = first;
+    let total = firstTotal;
+    while (next && !this.disposed) {
+      const [modelId, data, buffers] = next;
+      try {
+        if (total === null) {
+          const size = this.chunkSize;
+          total = buffers?.length ? buffers.reduce((sum, b) => sum + toDataView(b).byteLength, 0) : 0;
+          if (total <= size) total = 0;
+        }
+        if (total) await this.transmitPaced(modelId, data, buffers, total);
+        else this.send(modelId, data, buffers);
+      } catch (e) {
+        this.report(modelId, "widget", "transport", e);
+      }
+      next = this.outbox?.shift();
+      total = null;
+    }
+    this.outbox = null;
+  }
+
+  /** Like transmitChunked, but awaiting `writable` before each piece; stops when the model or transport goes. */
+  async transmitPaced(modelId, data, buffers, total) {
+    const transfer = this.nextTransfer++;
+    const views = buffers.map(toBytes);
+    const record = this.models.get(modelId);
+    this.send(modelId, { method: "chunked", transfer, message: data, sizes: views.map((v) => v.byteLength) }, []);
+    record?.emit("progress", { direction: "send", loaded: 0, total });
+    let loaded = 0;
+    try {
+      for (const view of views) {
+        for (let start = 0; start < view.byteLength; start += this.chunkSize) {
+          await this.writable();
+          // the model was closed (either side) or the runtime disposed while we waited: drop the transfer
+          if (this.disposed || (record && this.models.get(modelId) !== record)) throw new TransferDropped();
+          const piece = view.subarray(start, start + this.chunkSize);
+          this.send(modelId, { method: "chunk", transfer }, [piece]);
+          loaded += piece.byteLength;
+          record?.emit("progress", { direction: "send", loaded, total });
+        }
+      }
+    } catch (e) {
+      try {
+        this.send(modelId, { method: "chunk_abort", transfer }, []); // Python drops what it has of it
+      } catch {
+        // the transport is gone: Python drops every transfer with it
+      }
+      if (!(e instanceof TransferDropped)) throw e;
     }
   }
 
@@ -1151,6 +1222,8 @@ class Runtime {
 
   /** The transport is gone (its view was removed): destroy every model here, telling nobody. */
   dispose() {
+    this.disposed = true; // a paced transfer stops before its next piece; what queued behind it is dropped
+    this.outbox = null;
     this.incoming.clear();
     for (const record of [...this.models.values()]) this.destroy(record);
     for (const waiters of this.waiters.values()) waiters.clear();
@@ -1221,8 +1294,8 @@ async function createChildView(runtime, model, signal) {
 }
 
 /** A runtime over one transport. See the module comment; the public surface is receive/render/model/close/dispose. */
-export function createRuntime({ send, onError, openTimeout, shared, chunkSize } = {}) {
-  const runtime = new Runtime({ send, onError, openTimeout, shared, chunkSize });
+export function createRuntime({ send, onError, openTimeout, shared, chunkSize, writable } = {}) {
+  const runtime = new Runtime({ send, onError, openTimeout, shared, chunkSize, writable });
   return {
     receive: (modelId, data, buffers) => runtime.receive(modelId, data, buffers),
     render: (modelId, el) => runtime.render(modelId, el),

@@ -31,11 +31,26 @@ function showError(text) {
   while (errors.childElementCount > MAX_ERRORS_SHOWN) errors.firstElementChild.remove();
 }
 
+const WRITABLE_POLL_MS = 5; // how often a paced send looks at the socket's bufferedAmount
+
 const runtime = createRuntime({
   chunkSize: config.chunk_bytes,
   // While disconnected, sends are dropped: the open on reconnect brings the page back to Python's state.
   send(modelId, data, buffers) {
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(encodeFrame(modelId, data, buffers));
+  },
+  // Paced chunked sends (runtime.js header): WebSocket has no drain event, so poll bufferedAmount until at most
+  // about one piece is still queued; the page then holds ~2 pieces in the socket, not a second copy of the message.
+  writable() {
+    const limit = config.chunk_bytes;
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!socket || socket.readyState !== WebSocket.OPEN) reject(new Error("the connection closed mid-transfer"));
+        else if (socket.bufferedAmount <= limit) resolve();
+        else setTimeout(check, WRITABLE_POLL_MS);
+      };
+      check();
+    });
   },
   onError({ modelId, code, message, source }) {
     showError(`${source} error (${code}) in ${modelId.slice(0, 8)}: ${message}`);

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from chunk_probe import (
     page_progress,
     page_ready,
     page_sends_buffers,
+    page_sent,
     page_sets_field,
     sha,
     wait_until,
@@ -57,7 +59,7 @@ def test_a_field_both_ways_with_progress(page: Any, server: StandaloneServer, wi
     p = open_page(page, server, blob)
     blob.progress.clear()
     sent = page_sets_field(p, blob.model_id, 3 * MB + 5)
-    check_progress(sent["progress"], "send", 3 * MB + 5)
+    check_progress(page_sent(p, blob.model_id, 3 * MB + 5), "send", 3 * MB + 5)
     wait_until(lambda: sha(blob.data) == sent["sha"])
     check_progress(wait_until(lambda: list(blob.progress)), "receive", 3 * MB + 5)
 
@@ -78,7 +80,7 @@ def test_custom_buffers_both_ways(page: Any, server: StandaloneServer, widgets: 
     p = open_page(page, server, blob)
     blob.received.clear()
     sent = page_sends_buffers(p, blob.model_id, [MB + 7, 0, 700_001])
-    check_progress(sent["progress"], "send", MB + 700_008)
+    check_progress(page_sent(p, blob.model_id, MB + 700_008), "send", MB + 700_008)
     wait_until(lambda: blob.received)
     assert blob.received == [({"kind": "up"}, sent["shas"])]
 
@@ -117,9 +119,17 @@ def test_off_removes_a_progress_listener(page: Any, server: StandaloneServer, wi
           model.on("progress", drop);
           model.off("progress", drop);
           model.send({ kind: "up" }, undefined, [new Uint8Array(300_000)]);
-          model.off("progress", keep);
-          model.send({ kind: "up" }, undefined, [new Uint8Array(300_000)]);
-          return [on, off];
+          // the standalone page paces its pieces: wait for the first transfer's last report before off
+          const sent = () => globalThis.chunkModels[id].progress.some((p) => p.loaded === 300_000);
+          return new Promise((resolve) => {
+            const check = () => {
+              if (!sent()) return setTimeout(check, 5);
+              model.off("progress", keep);
+              model.send({ kind: "up" }, undefined, [new Uint8Array(300_000)]);
+              setTimeout(() => resolve([on, off]), 300);
+            };
+            check();
+          });
         }""",
         blob.model_id,
     )
@@ -261,3 +271,102 @@ def test_a_chunked_message_is_validated_as_a_whole_message(server: StandaloneSer
         assert blob.data == b"unchanged"
     finally:
         client.close()
+
+
+# ---------------------------------------------------------------------------------- paced sends (standalone page)
+
+PACED = 4 * MB
+
+
+@pytest.mark.browser
+def test_page_send_progress_follows_what_python_received(
+    page: Any, server: StandaloneServer, widgets: dict[str, Any]
+) -> None:
+    # The page awaits its socket's bufferedAmount between pieces, so its send reports are spread over the
+    # transfer: some report (short of the total) comes after Python already had part of it. Handing every piece
+    # to the socket at once would report the total before Python received its first piece.
+    blob: Blob = widgets["blob"]
+    p = open_page(page, server, blob)
+    received: list[tuple[float, int]] = []
+
+    def note(_: Any, progress: Any) -> None:
+        if progress.direction == "receive" and progress.total == PACED:
+            received.append((time.time() * 1000, progress.loaded))
+
+    blob.on_progress(note)
+    try:
+        sent = page_sets_field(p, blob.model_id, PACED)
+        reports = [r for r in page_sent(p, blob.model_id, PACED) if r["direction"] == "send"]
+        wait_until(lambda: sha(blob.data) == sent["sha"])
+    finally:
+        blob.on_progress(note, remove=True)
+    check_progress(reports, "send", PACED)
+    first_partial = min(at for at, loaded in received if 0 < loaded < PACED)
+    later = [r for r in reports if r["loaded"] < PACED and r["at"] > first_partial]
+    assert later, "every send report came before Python received any piece"
+    assert p.js_errors == []
+
+
+@pytest.mark.browser
+def test_a_small_save_after_a_paced_upload_arrives_after_it(
+    page: Any, server: StandaloneServer, widgets: dict[str, Any]
+) -> None:
+    # SPEC §5: a message sent after a paced transfer began waits behind it, whatever model it is for (the
+    # runtime keeps one queue for all models).
+    blob: Blob = widgets["blob"]
+    p = open_page(page, server, blob)
+    seen: list[str] = []
+
+    def on_label(change: Any) -> None:
+        seen.append(sha(blob.data))
+
+    blob.observe(on_label, "label")
+    try:
+        p.evaluate(
+            """(id) => {
+              const model = globalThis.chunkModels[id].model;
+              const bytes = new Uint8Array(4_000_000).fill(7);
+              model.set({ data: new DataView(bytes.buffer) });
+              model.save_changes();
+              model.set({ label: "after the upload" });
+              model.save_changes();
+            }""",
+            blob.model_id,
+        )
+        wait_until(lambda: blob.label == "after the upload")
+    finally:
+        blob.unobserve(on_label, "label")
+    assert seen == [sha(bytes([7]) * 4_000_000)]
+    assert p.js_errors == []
+
+
+@pytest.mark.browser
+def test_closing_the_page_mid_upload_leaves_the_server_working(
+    page: Any, server: StandaloneServer, widgets: dict[str, Any]
+) -> None:
+    blob: Blob = widgets["blob"]
+    p = open_page(page, server, blob)
+    before = sha(blob.data)
+    p.evaluate(
+        """(id) => {
+          const model = globalThis.chunkModels[id].model;
+          model.set({ data: new DataView(new Uint8Array(40_000_000).buffer) });
+          model.save_changes();
+        }""",
+        blob.model_id,
+    )
+    p.wait_for_function(
+        "(id) => globalThis.chunkModels[id].progress.some((r) => r.direction === 'send' && r.loaded > 0)",
+        arg=blob.model_id,
+    )
+    context = p.context
+    p.close()
+    assert sha(blob.data) == before  # nothing half-applied
+
+    other = open_page(context.new_page(), server, blob)
+    try:
+        sent = page_sets_field(other, blob.model_id, MB + 1)
+        wait_until(lambda: sha(blob.data) == sent["sha"])
+        assert other.js_errors == []
+    finally:
+        other.close()
