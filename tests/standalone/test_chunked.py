@@ -275,7 +275,7 @@ def test_a_chunked_message_is_validated_as_a_whole_message(server: StandaloneSer
 
 # ---------------------------------------------------------------------------------- paced sends (standalone page)
 
-PACED = 4 * MB
+PACED = 8 * MB
 
 
 @pytest.mark.browser
@@ -301,9 +301,11 @@ def test_page_send_progress_follows_what_python_received(
     finally:
         blob.on_progress(note, remove=True)
     check_progress(reports, "send", PACED)
-    first_partial = min(at for at, loaded in received if 0 < loaded < PACED)
-    later = [r for r in reports if r["loaded"] < PACED and r["at"] > first_partial]
-    assert later, "every send report came before Python received any piece"
+    # the page's last report short of the total came after Python had most of the transfer (with every piece
+    # handed over at once it comes before Python has much: the socket still holds nearly all of it)
+    last_partial = max(r["at"] for r in reports if r["loaded"] < PACED)
+    had = max((loaded for at, loaded in received if at <= last_partial), default=0)
+    assert had >= PACED // 2, f"Python had {had} of {PACED} bytes when the page reported its last piece"
     assert p.js_errors == []
 
 
