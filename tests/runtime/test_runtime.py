@@ -47,6 +47,7 @@ CHECKS = [
     "untrusted_input",
     "repeated_open_resets",
     "close_from_front_end",
+    "paced_send",
 ]
 
 
