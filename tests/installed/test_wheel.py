@@ -101,6 +101,6 @@ def test_a_jupyter_server_beside_the_wheel_loads_the_server_extensions(wheel: tu
         env={k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}, timeout=120,
     )  # fmt: skip
     output = re.sub(r"\x1b\[[0-9;]*m", "", listed.stdout + listed.stderr)  # without its colours
-    for name in ("nodelay", "favicons"):
+    for name in ("nodelay", "favicons", "comm_busy"):
         assert re.search(rf"anywidget_core\.hosts\.jupyter\.{name}\s+enabled", output), output
         assert re.search(rf"anywidget_core\.hosts\.jupyter\.{name}\s+OK", output), output  # it imports and loads
