@@ -7,7 +7,7 @@ same number; the page stops the clock when ``change:pong`` fires with it. The lo
 8a/8b: anywidget-core's standalone host. anywidget has no standalone host, so these rows have no anywidget
 column. 8c/8d: both libraries in JupyterLab through one real ipykernel (:mod:`benchmarks.lab`), anywidget's
 front end rendering both, which is the comparable path anywidget has; 8g/8h the same with the TCP_NODELAY server
-extension (hosts/jupyter/nodelay.py) on, 8i/8j with the cached-favicons one (hosts/jupyter/favicons.py) on too.
+extension (hosts/jupyter/nodelay.py) on, 8i/8j with all three of the package's (favicons.py and comm_busy.py too).
 Each JupyterLab run also times plain ipywidgets (an IntSlider answered by an IntText) in the same page (notes).
 8e/8f: anywidget-core's Panel host (``pn.serve``, Bokeh events); anywidget runs in a Panel server only through
 ipywidgets_bokeh, not measured.
@@ -254,13 +254,14 @@ def run(counts: Counts) -> list[Row]:
     rows += _rows(
         "8i",
         "8j",
-        "JupyterLab, both server extensions: JS save_changes -> Python reply",
+        "JupyterLab, the package's server extensions: JS save_changes -> Python reply",
         shipped["core"],
         shipped["aw"],
     )
     rows[6].notes.append(
-        f"as 8g/8h with anywidget_core.hosts.jupyter.favicons on too, as the package ships (the browser keeps "
-        f"JupyterLab's favicons instead of asking the server for one on every kernel busy and idle); min core "
+        f"as 8g/8h with anywidget_core.hosts.jupyter.favicons and .comm_busy on too, as the package ships (the "
+        f"browser keeps JupyterLab's favicons; a comm message's busy is held back for up to 0.1 s and dropped if its "
+        f"idle comes first, so JupyterLab does not redraw its status display for it); min core "
         f"{min(shipped['core']) * 1e3:.2f} ms, anywidget {min(shipped['aw']) * 1e3:.2f} ms"
     )
     rows[2].notes.append(

@@ -96,6 +96,7 @@ def _free_port() -> int:
 
 NODELAY_EXTENSION = "anywidget_core.hosts.jupyter.nodelay"
 FAVICONS_EXTENSION = "anywidget_core.hosts.jupyter.favicons"
+COMM_BUSY_EXTENSION = "anywidget_core.hosts.jupyter.comm_busy"
 
 
 @contextlib.contextmanager
@@ -103,11 +104,12 @@ def jupyterlab(
     root: Path,
     nodelay: bool = False,
     favicons: bool = False,
+    comm_busy: bool = False,
     extensions: dict[str, bool] | None = None,
     env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """A JupyterLab server on loopback serving ``root`` (no token: loopback only, killed on exit); ``nodelay`` and
-    ``favicons`` turn this package's two server extensions on or off, whatever the installation enables;
+    """A JupyterLab server on loopback serving ``root`` (no token: loopback only, killed on exit); ``nodelay``,
+    ``favicons`` and ``comm_busy`` turn this package's server extensions on or off, whatever the installation enables;
     ``extensions`` turns other server extensions on or off, ``env`` adds environment variables (the server's and
     its kernels')."""
     port = _free_port()
@@ -115,7 +117,8 @@ def jupyterlab(
     env = dict(os.environ, PATH=path, **(env or {}))
     config = root / "config"
     config.mkdir(exist_ok=True)
-    enabled = {NODELAY_EXTENSION: nodelay, FAVICONS_EXTENSION: favicons, **(extensions or {})}
+    enabled = {NODELAY_EXTENSION: nodelay, FAVICONS_EXTENSION: favicons, COMM_BUSY_EXTENSION: comm_busy}
+    enabled.update(extensions or {})
     settings = {"ServerApp": {"jpserver_extensions": enabled}}
     (config / "jupyter_server_config.json").write_text(json.dumps(settings))
     env["JUPYTER_CONFIG_DIR"] = str(config)
@@ -165,7 +168,9 @@ def jupyterlab(
             server.wait(timeout=10)
 
 
-def measure(n: int, rounds: int, warmup: int, nodelay: bool = False, favicons: bool = False) -> dict[str, list[float]]:
+def measure(
+    n: int, rounds: int, warmup: int, nodelay: bool = False, favicons: bool = False, comm_busy: bool = False
+) -> dict[str, list[float]]:
     """Round-trip seconds per library (``core``, ``aw``, and ``ipw`` for plain ipywidgets): ``rounds`` batches of
     ``n // rounds`` each in turn, the order rotating, after a warm-up, with this package's server extensions
     (TCP_NODELAY, cached favicons) on or off."""
@@ -175,7 +180,7 @@ def measure(n: int, rounds: int, warmup: int, nodelay: bool = False, favicons: b
         root = Path(tmp)
         (root / "pingpong_bench.py").write_text(MODULE)
         write_notebook(root / "bench.ipynb", CELL)
-        with jupyterlab(root, nodelay, favicons) as url, sync_playwright() as pw:
+        with jupyterlab(root, nodelay, favicons, comm_busy) as url, sync_playwright() as pw:
             browser = launch(pw)
             try:
                 page = browser.new_page()

@@ -7,8 +7,8 @@ page (``WebSocket.send``, the socket's ``message`` events, the model's ``set`` a
 ipykernel (the shell channel thread, the shell thread's dispatch and comm handler, the IOPub thread's queue and
 send). It prints the median milliseconds of each hop per library, the order of the IOPub replies (``busy``, echo,
 ``pong``, ``idle``), and each process's CPU time and run-queue wait per round trip (``/proc/*/task/*/schedstat``).
-``--status-ui`` compares the page as it is with the page without JupyterLab's status display; ``--paired-favicons``
-times two servers at once, the cached-favicons extension off and on; ``--profile DIR`` adds py-spy and a Chromium
+``--status-ui`` compares the page as it is with the page without JupyterLab's status display; ``--paired favicons``
+(or ``comm-busy``) times two servers at once, that extension off and on; ``--profile DIR`` adds py-spy and a Chromium
 trace. A diagnostic for benchmarks/README.md (workload 8), not a benchmark row: the hooks cost a few microseconds
 each.
 """
@@ -69,6 +69,13 @@ PAGE_HOOKS = """
     const [h, p, channel] = parts(data);
     trace.push([t / 1000, "page", what, h?.msg_id, h?.msg_type, p?.msg_id, channel]);
   };
+  // A kernel "busy" whose parent is a comm_msg (what JupyterLab redraws its status display for; the "idle" after it
+  // then changes nothing, and the widget throttle needs only the idle).
+  const isCommBusy = (data) => {
+    const [h, p] = parts(data);
+    return h?.msg_type === "status" && p?.msg_type === "comm_msg" && busyIn(data);
+  };
+  const busyIn = (data) => (typeof data === "string" ? data : decoder.decode(data)).includes('"busy"');
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data) {
     log("ws_send", data);
@@ -79,6 +86,7 @@ PAGE_HOOKS = """
     set(handler) {
       setter.call(this, handler && ((event) => {
         log("ws_message", event.data);
+        if (globalThis.__hideCommBusy && isCommBusy(event.data)) return;  // the --status-ui experiment only
         return handler.call(this, event);
       }));
     },
@@ -132,7 +140,7 @@ def trace(rounds: int, batch: int, nodelay: bool, favicons: bool, profile: Path 
         lab.write_notebook(root / "bench.ipynb", CELL)
         env = {"AWC_TRACE_DIR": str(events_dir)}
         hooks = {"lab_trace_hooks": True}
-        with lab.jupyterlab(root, nodelay, favicons, hooks, env) as url, sync_playwright() as pw:
+        with lab.jupyterlab(root, nodelay, favicons, False, hooks, env) as url, sync_playwright() as pw:
             browser = launch(pw)
             try:
                 page = browser.new_page()
@@ -194,13 +202,18 @@ def status_ui_cost(batches: int, batch: int, favicons: bool, lib: str = "core") 
             browser = launch(pw)
             try:
                 page = browser.new_page()
+                page.add_init_script(PAGE_HOOKS)
                 lab.open_notebook(page, url)
                 start = 1
                 page.evaluate(round_trips_js(f"globalThis.__pingpong.{lib}"), [batch, start])
                 start += batch
-                for phase in ("as is", "status UI taken away"):
-                    if phase != "as is":
+                for phase in ("as is", "comm busy hidden from the page", "status UI taken away"):
+                    if phase == "comm busy hidden from the page":
+                        page.evaluate("() => { globalThis.__hideCommBusy = true; }")
+                    if phase == "status UI taken away":
+                        page.evaluate("() => { globalThis.__hideCommBusy = false; }")
                         page.evaluate(STRIP_STATUS_UI)
+                    if phase != "as is":
                         page.evaluate(round_trips_js(f"globalThis.__pingpong.{lib}"), [batch, start])  # settle
                         start += batch
                     before = cpu_stats()
@@ -218,21 +231,26 @@ def status_ui_cost(batches: int, batch: int, favicons: bool, lib: str = "core") 
     return results
 
 
-def favicons_paired(rounds: int, batch: int) -> dict[str, dict[str, list[float]]]:
-    """Round-trip ms per library on two JupyterLab servers at once, TCP_NODELAY on in both and the cached-favicons
-    extension off in one and on in the other, one page each in one browser, batches alternating between them so
+PAIRS = {
+    "favicons": {"favicons off": {"favicons": False}, "favicons on": {"favicons": True}},
+    "comm-busy": {"comm_busy off": {"favicons": True}, "comm_busy on": {"favicons": True, "comm_busy": True}},
+}
+
+
+def paired(rounds: int, batch: int, arms: dict[str, dict[str, bool]]) -> dict[str, dict[str, list[float]]]:
+    """Round-trip ms per library on two JupyterLab servers at once, TCP_NODELAY on in both and the server extensions
+    of each arm (``lab.jupyterlab`` keywords), one page each in one browser, batches alternating between them so
     both see the same load."""
     from playwright.sync_api import sync_playwright
 
-    arms = {"favicons off": False, "favicons on": True}
     results: dict[str, dict[str, list[float]]] = {arm: {lib: [] for lib in lab.LIBS} for arm in arms}
     with contextlib.ExitStack() as stack:
         urls = {}
-        for arm, favicons in arms.items():
+        for arm, extensions in arms.items():
             root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="awc-lab-pair-")))
             (root / "pingpong_bench.py").write_text(lab.MODULE)
             lab.write_notebook(root / "bench.ipynb", lab.CELL)
-            urls[arm] = stack.enter_context(lab.jupyterlab(root, True, favicons))
+            urls[arm] = stack.enter_context(lab.jupyterlab(root, True, **extensions))
         browser = launch(stack.enter_context(sync_playwright()))
         stack.callback(browser.close)
         pages = {}
@@ -430,12 +448,12 @@ def main() -> None:
     parser.add_argument("--favicons", type=int, default=0, help="1: this package's cached-favicons extension on")
     parser.add_argument("--dump", type=Path, help="write all events as JSON lines here")
     parser.add_argument("--profile", type=Path, help="write py-spy profiles and a Chromium trace to this folder")
-    parser.add_argument("--paired-favicons", action="store_true", help="two servers, favicons extension off/on")
+    parser.add_argument("--paired", choices=sorted(PAIRS), help="two servers at once, this extension off and on")
     parser.add_argument("--status-ui", action="store_true", help="compare the page as is and without its status UI")
     args = parser.parse_args()
-    if args.paired_favicons:
+    if args.paired:
         load = os.getloadavg()[0]
-        for arm, libs in favicons_paired(args.rounds, args.batch).items():
+        for arm, libs in paired(args.rounds, args.batch, PAIRS[args.paired]).items():
             cells = [
                 f"{lib} p50 {statistics.median(v):.1f} p99 {sorted(v)[int(0.99 * (len(v) - 1))]:.1f} min "
                 f"{min(v):.1f} (n={len(v)})"
