@@ -45,8 +45,12 @@ def comm_status(parts: list[Any]) -> tuple[str, str] | None:
 
 def quiet_comm_busy(base: type) -> type:
     """A subclass of the server's kernel WebSocket connection class that holds a comm message's ``busy`` until its
-    ``idle`` (then both go, the busy dropped) or for ``HOLD`` seconds (then the busy goes, late)."""
-    if getattr(base, "_quiet_comm_busy", False):
+    ``idle`` (then the idle goes and the busy is dropped) or for ``HOLD`` seconds (then the busy goes, late).
+    Classes other than jupyter_server's ZMQ one (a gateway's messages arrive in another shape) are left as they are.
+    """
+    from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+
+    if not issubclass(base, ZMQChannelsWebsocketConnection) or getattr(base, "_quiet_comm_busy", False):
         return base
 
     class QuietCommBusyConnection(base):  # type: ignore[misc, valid-type]

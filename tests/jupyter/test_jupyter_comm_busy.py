@@ -14,7 +14,11 @@ from typing import Any
 
 import pytest
 from jupyter_kernel_util import SERVER_ARGS, jupyter_app
+from jupyter_server.gateway.connections import GatewayWebSocketConnection
+from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from websockets.sync.client import connect
+
+from anywidget_core.hosts.jupyter.comm_busy import quiet_comm_busy
 
 EXTENSION = "anywidget_core.hosts.jupyter.comm_busy"
 
@@ -53,6 +57,15 @@ def test_comm_busy(tmp_path: Path, enabled: bool) -> None:
     assert _states(fast) == (["idle"] if enabled else ["busy", "idle"])
     assert [m["content"]["data"] for m in fast if m["msg_type"] == "comm_msg"] == [{"pong": 0}]
     assert [m["content"]["data"] for m in slow if m["msg_type"] == "comm_msg"] == [{"pong": 0.5}]
+
+
+def test_only_the_zmq_connection_class_is_wrapped() -> None:
+    """A gateway's connection gets kernel messages as JSON text, not ZMQ parts: it is left alone; wrapping twice
+    (the setting already wrapped) changes nothing."""
+    assert quiet_comm_busy(GatewayWebSocketConnection) is GatewayWebSocketConnection
+    wrapped = quiet_comm_busy(ZMQChannelsWebsocketConnection)
+    assert issubclass(wrapped, ZMQChannelsWebsocketConnection) and wrapped is not ZMQChannelsWebsocketConnection
+    assert quiet_comm_busy(wrapped) is wrapped
 
 
 def _request(ws: Any, msg_type: str, content: dict[str, Any]) -> list[dict[str, Any]]:
