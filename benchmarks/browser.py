@@ -7,8 +7,10 @@ same number; the page stops the clock when ``change:pong`` fires with it. The lo
 8a/8b: anywidget-core's standalone host. anywidget has no standalone host, so these rows have no anywidget
 column. 8c/8d: both libraries in JupyterLab through one real ipykernel (:mod:`benchmarks.lab`), anywidget's
 front end rendering both, which is the comparable path anywidget has; 8g/8h the same with the TCP_NODELAY server
-extension (hosts/jupyter/nodelay.py) on. 8e/8f: anywidget-core's Panel host
-(``pn.serve``, Bokeh events); anywidget runs in a Panel server only through ipywidgets_bokeh, not measured.
+extension (hosts/jupyter/nodelay.py) on, 8i/8j with all three of the package's (favicons.py and comm_busy.py too).
+Each JupyterLab run also times plain ipywidgets (an IntSlider answered by an IntText) in the same page (notes).
+8e/8f: anywidget-core's Panel host (``pn.serve``, Bokeh events); anywidget runs in a Panel server only through
+ipywidgets_bokeh, not measured.
 """
 
 from __future__ import annotations
@@ -234,10 +236,31 @@ def run(counts: Counts) -> list[Row]:
         f"WebSockets, so it speeds up anywidget, i.e. the ipywidgets path, too); min core "
         f"{min(fast['core']) * 1e3:.2f} ms, anywidget {min(fast['aw']) * 1e3:.2f} ms"
     )
+    shipped = lab.measure(counts.n(400, 40), rounds=counts.n(8, 2), warmup=counts.n(20, 3), nodelay=True, favicons=True)
+    rows += _rows(
+        "8i",
+        "8j",
+        "JupyterLab, the package's server extensions: JS save_changes -> Python reply",
+        shipped["core"],
+        shipped["aw"],
+    )
+    rows[6].notes.append(
+        f"as 8g/8h with anywidget_core.hosts.jupyter.favicons and .comm_busy on too, as the package ships (the "
+        f"browser keeps JupyterLab's favicons; a comm message's busy is held back for up to 0.1 s and dropped if its "
+        f"idle comes first, so JupyterLab does not redraw its status display for it); min core "
+        f"{min(shipped['core']) * 1e3:.2f} ms, anywidget {min(shipped['aw']) * 1e3:.2f} ms"
+    )
+    rows[2].notes.append(
+        "plain ipywidgets (IntSlider answered by an IntText, same page and kernel), p50/p99: "
+        + "; ".join(
+            f"{name} {statistics.median(run['ipw']) * 1e3:.1f}/{_p99(run['ipw']) * 1e3:.1f} ms"
+            for name, run in (("8c/8d", in_lab), ("8g/8h", fast), ("8i/8j", shipped))
+        )
+    )
     n_panel = counts.n(500, 40)
     panel_seconds, panel_replies = measure_panel(n_panel, warmup=counts.n(50, 5))
     rows += _rows("8e", "8f", "Panel host: JS save_changes -> Python reply", panel_seconds, None)
-    rows[6].notes.append(
+    rows[8].notes.append(
         f"pn.serve + headless Chromium, {n_panel} sequential round trips timed in the page, {panel_replies} "
         f"observer replies in Python; min {min(panel_seconds) * 1e3:.2f} ms, max {max(panel_seconds) * 1e3:.2f} ms; "
         f"no anywidget column: anywidget runs in a Panel server only through ipywidgets_bokeh"

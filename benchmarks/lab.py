@@ -21,12 +21,16 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .browser import launch, round_trips_js
 
 # Imported by the notebook's kernel (the cell below); anywidget-core's widget goes through its Jupyter adapter.
+# "ipw" is plain ipywidgets, no anywidget in Python: an IntSlider's value answered by an IntText, reached in the
+# page through anywidget's model.widget_manager and given the ping/pong shape the page's loop expects.
 MODULE = '''\
 import anywidget
+import ipywidgets
 import traitlets
 
 import anywidget_core as awc
@@ -38,6 +42,18 @@ export default {
     el.className = "pingpong-" + lib;
     el.textContent = lib;
     (globalThis.__pingpong ??= {})[lib] = model;
+    const ids = [model.get("ipw_ping"), model.get("ipw_pong")];
+    if (ids[0]) {
+      Promise.all(ids.map((id) => model.widget_manager.get_model(id))).then(([ping, pong]) => {
+        globalThis.__pingpong.ipw = {
+          get: () => pong.get("value"),
+          set: (_, value) => ping.set("value", value),
+          save_changes: () => ping.save_changes(),
+          on: (_, handler) => pong.on("change:value", handler),
+          off: (_, handler) => pong.off("change:value", handler),
+        };
+      });
+    }
   },
 };
 """
@@ -55,12 +71,17 @@ class AwPingPong(anywidget.AnyWidget):
     lib = traitlets.Unicode("aw").tag(sync=True)
     ping = traitlets.Int(0).tag(sync=True)
     pong = traitlets.Int(0).tag(sync=True)
+    ipw_ping = traitlets.Unicode("").tag(sync=True)
+    ipw_pong = traitlets.Unicode("").tag(sync=True)
 
 
 def pair():
     core, aw = CorePingPong(), AwPingPong()
     core.observe(lambda change: setattr(core, "pong", change.new), "ping")
     aw.observe(lambda change: setattr(aw, "pong", change["new"]), names="ping")
+    slider, text = ipywidgets.IntSlider(max=10**9), ipywidgets.IntText()
+    slider.observe(lambda change: setattr(text, "value", change["new"]), names="value")
+    aw.ipw_ping, aw.ipw_pong = slider.model_id, text.model_id
     return core, aw
 '''
 
@@ -75,33 +96,47 @@ def _free_port() -> int:
 
 NODELAY_EXTENSION = "anywidget_core.hosts.jupyter.nodelay"
 MESSAGE_SIZE_EXTENSION = "anywidget_core.hosts.jupyter.message_size"
+FAVICONS_EXTENSION = "anywidget_core.hosts.jupyter.favicons"
+COMM_BUSY_EXTENSION = "anywidget_core.hosts.jupyter.comm_busy"
 
 
 @contextlib.contextmanager
 def jupyterlab(
     root: Path,
     nodelay: bool = False,
+    favicons: bool = False,
+    comm_busy: bool = False,
     large_messages: bool = False,
     lab_settings: dict[str, dict[str, object]] | None = None,
+    extensions: dict[str, bool] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """A JupyterLab server on loopback serving ``root`` (no token: loopback only, killed on exit); ``nodelay`` turns
-    this package's TCP_NODELAY server extension on or off, ``large_messages`` its WebSocket message-size one, whatever
-    the installation enables. ``lab_settings``: user settings by plugin (``"@jupyterlab/notebook-extension/tracker"``),
-    in a user-settings folder of its own, so the machine's own Lab settings neither reach the run nor are changed by
-    it."""
+    """A JupyterLab server on loopback serving ``root`` (no token: loopback only, killed on exit); ``nodelay``,
+    ``favicons``, ``comm_busy`` and ``large_messages`` (message_size) turn this package's server extensions on or
+    off, whatever the installation enables; ``extensions`` turns other server extensions on or off, ``env`` adds
+    environment variables (the server's and its kernels'). ``lab_settings``: user settings by plugin
+    (``"@jupyterlab/notebook-extension/tracker"``), in a user-settings folder of its own, so the machine's own Lab
+    settings neither reach the run nor are changed by it."""
     port = _free_port()
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    path = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    env = dict(os.environ, PATH=path, **(env or {}))
     config = root / "config"
     config.mkdir(exist_ok=True)
-    extensions = {NODELAY_EXTENSION: nodelay, MESSAGE_SIZE_EXTENSION: large_messages}
-    settings = {"ServerApp": {"jpserver_extensions": extensions}}
+    enabled = {
+        NODELAY_EXTENSION: nodelay,
+        FAVICONS_EXTENSION: favicons,
+        COMM_BUSY_EXTENSION: comm_busy,
+        MESSAGE_SIZE_EXTENSION: large_messages,
+    }
+    enabled.update(extensions or {})
+    settings = {"ServerApp": {"jpserver_extensions": enabled}}
     (config / "jupyter_server_config.json").write_text(json.dumps(settings))
     env["JUPYTER_CONFIG_DIR"] = str(config)
     user_settings = root / "user-settings"
     for plugin, values in (lab_settings or {}).items():
-        path = user_settings / f"{plugin}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
+        settings_file = user_settings / f"{plugin}.jupyterlab-settings"
+        settings_file.parent.mkdir(parents=True, exist_ok=True)
+        settings_file.write_text(json.dumps(values))
     env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     server = subprocess.Popen(
         [
@@ -149,44 +184,28 @@ def jupyterlab(
             server.wait(timeout=10)
 
 
-def measure(n: int, rounds: int, warmup: int, nodelay: bool = False) -> dict[str, list[float]]:
-    """Round-trip seconds per library: ``rounds`` alternating batches of ``n // rounds`` after a warm-up, with the
-    TCP_NODELAY server extension on or off."""
+def measure(
+    n: int, rounds: int, warmup: int, nodelay: bool = False, favicons: bool = False, comm_busy: bool = False
+) -> dict[str, list[float]]:
+    """Round-trip seconds per library (``core``, ``aw``, and ``ipw`` for plain ipywidgets): ``rounds`` batches of
+    ``n // rounds`` each in turn, the order rotating, after a warm-up, with this package's server extensions
+    (TCP_NODELAY, cached favicons) on or off."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="awc-bench-lab-") as tmp:
         root = Path(tmp)
         (root / "pingpong_bench.py").write_text(MODULE)
-        cell: dict[str, object] = {
-            "cell_type": "code",
-            "id": "c1",
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-        }
-        notebook = {
-            "nbformat": 4,
-            "nbformat_minor": 5,
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-            "cells": [{**cell, "source": CELL}],
-        }
-        (root / "bench.ipynb").write_text(json.dumps(notebook))
-        with jupyterlab(root, nodelay) as url, sync_playwright() as pw:
+        write_notebook(root / "bench.ipynb", CELL)
+        with jupyterlab(root, nodelay, favicons, comm_busy) as url, sync_playwright() as pw:
             browser = launch(pw)
             try:
                 page = browser.new_page()
-                page.goto(f"{url}/lab/tree/bench.ipynb")
-                page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=90_000)
-                with contextlib.suppress(Exception):  # Lab may ask which kernel; the preselected python3 is right
-                    page.click(".jp-Dialog .jp-mod-accept", timeout=5_000)
-                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-                page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-                page.wait_for_function("globalThis.__pingpong?.core && globalThis.__pingpong?.aw", timeout=90_000)
-                seconds: dict[str, list[float]] = {"core": [], "aw": []}
-                start = {"core": 1, "aw": 1}
+                open_notebook(page, url)
+                seconds: dict[str, list[float]] = {lib: [] for lib in LIBS}
+                start = dict.fromkeys(LIBS, 1)
                 batch = max(1, n // rounds)
                 for round_ in range(rounds + 1):  # round 0 is the warm-up
-                    for lib in ("core", "aw") if round_ % 2 == 0 else ("aw", "core"):
+                    for lib in rotated(round_):
                         count = warmup if round_ == 0 else batch
                         millis = page.evaluate(round_trips_js(f"globalThis.__pingpong.{lib}"), [count, start[lib]])
                         start[lib] += count
@@ -195,3 +214,31 @@ def measure(n: int, rounds: int, warmup: int, nodelay: bool = False) -> dict[str
             finally:
                 browser.close()
     return seconds
+
+
+LIBS = ("core", "aw", "ipw")
+
+
+def rotated(round_: int) -> tuple[str, ...]:
+    """The libraries in the order of this round: each goes first, second and last in turn."""
+    shift = round_ % len(LIBS)
+    return LIBS[shift:] + LIBS[:shift]
+
+
+def write_notebook(path: Path, source: str) -> None:
+    """A one-cell notebook with the python3 kernel."""
+    cell = {"cell_type": "code", "id": "c1", "metadata": {}, "outputs": [], "execution_count": None, "source": source}
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": kernelspec}, "cells": [cell]}
+    path.write_text(json.dumps(notebook))
+
+
+def open_notebook(page: Any, url: str) -> None:
+    """Opens bench.ipynb in JupyterLab, runs its cell and waits until both widgets are rendered."""
+    page.goto(f"{url}/lab/tree/bench.ipynb")
+    page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=90_000)
+    with contextlib.suppress(Exception):  # Lab may ask which kernel; the preselected python3 is right
+        page.click(".jp-Dialog .jp-mod-accept", timeout=5_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    page.wait_for_function("['core', 'aw', 'ipw'].every((lib) => globalThis.__pingpong?.[lib])", timeout=90_000)

@@ -11,10 +11,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every workload's rows (7 = real ipykernel; 8 = headless Chromium: 8a/8b the standalone host, 8c/8d JupyterLab,
-# 8e/8f the Panel host, 8g/8h JupyterLab with the TCP_NODELAY extension).
+# 8e/8f the Panel host, 8g/8h JupyterLab with the TCP_NODELAY extension, 8i/8j with the favicons one too).
 EXPECTED_ROWS = (
     *("1", "2", "3a", "3b", "4", "5", "6a", "6b", "7a", "7b", "7c"),
-    *("8a", "8b", "8c", "8d", "8e", "8f", "8g", "8h"),
+    *("8a", "8b", "8c", "8d", "8e", "8f", "8g", "8h", "8i", "8j"),
     *("9a", "9b", "9c"),  # static page sizes
     *("10a", "10b", "10c", "10d", "10e", "10f", "10g"),  # many widgets: standalone page, JupyterLab (small N)
     *("11a", "11b", "11c", "11d"),  # large data each way, standalone and Panel (8 MB here)

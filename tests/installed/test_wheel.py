@@ -85,9 +85,8 @@ def test_conformance_runs_from_an_installed_wheel(wheel: tuple[Path, str], tmp_p
     assert "match the code" in schemas.stdout
 
 
-def test_a_jupyter_server_beside_the_wheel_loads_the_extensions(wheel: tuple[Path, str], tmp_path: Path) -> None:
-    """The wheel's config file turns the extensions (nodelay, message_size) on for any Jupyter server in the same
-    environment."""
+def test_a_jupyter_server_beside_the_wheel_loads_the_server_extensions(wheel: tuple[Path, str], tmp_path: Path) -> None:
+    """The wheel's config file turns the extensions on for any Jupyter server in the same environment."""
     path, _ = wheel
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
@@ -102,7 +101,6 @@ def test_a_jupyter_server_beside_the_wheel_loads_the_extensions(wheel: tuple[Pat
         env={k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}, timeout=120,
     )  # fmt: skip
     output = re.sub(r"\x1b\[[0-9;]*m", "", listed.stdout + listed.stderr)  # without its colours
-    assert re.search(r"anywidget_core\.hosts\.jupyter\.nodelay\s+enabled", output), output
-    assert re.search(r"anywidget_core\.hosts\.jupyter\.nodelay\s+OK", output), output  # it imports and loads
-    assert re.search(r"anywidget_core\.hosts\.jupyter\.message_size\s+enabled", output), output
-    assert re.search(r"anywidget_core\.hosts\.jupyter\.message_size\s+OK", output), output
+    for name in ("nodelay", "message_size", "favicons", "comm_busy"):
+        assert re.search(rf"anywidget_core\.hosts\.jupyter\.{name}\s+enabled", output), output
+        assert re.search(rf"anywidget_core\.hosts\.jupyter\.{name}\s+OK", output), output  # it imports and loads
