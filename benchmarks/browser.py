@@ -236,7 +236,9 @@ def run(counts: Counts) -> list[Row]:
         f"WebSockets, so it speeds up anywidget, i.e. the ipywidgets path, too); min core "
         f"{min(fast['core']) * 1e3:.2f} ms, anywidget {min(fast['aw']) * 1e3:.2f} ms"
     )
-    shipped = lab.measure(counts.n(400, 40), rounds=counts.n(8, 2), warmup=counts.n(20, 3), nodelay=True, favicons=True)
+    shipped = lab.measure(
+        counts.n(400, 40), rounds=counts.n(8, 2), warmup=counts.n(20, 3), nodelay=True, favicons=True, comm_busy=True
+    )
     rows += _rows(
         "8i",
         "8j",

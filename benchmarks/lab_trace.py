@@ -140,7 +140,8 @@ def trace(rounds: int, batch: int, nodelay: bool, favicons: bool, profile: Path 
         lab.write_notebook(root / "bench.ipynb", CELL)
         env = {"AWC_TRACE_DIR": str(events_dir)}
         hooks = {"lab_trace_hooks": True}
-        with lab.jupyterlab(root, nodelay, favicons, False, hooks, env) as url, sync_playwright() as pw:
+        server = lab.jupyterlab(root, nodelay, favicons, comm_busy=False, extensions=hooks, env=env)
+        with server as url, sync_playwright() as pw:
             browser = launch(pw)
             try:
                 page = browser.new_page()
