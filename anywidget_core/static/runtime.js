@@ -753,6 +753,13 @@ class Incoming {
 /** A paced transfer ended because its model or runtime went away (not an error to report). */
 class TransferDropped extends Error {}
 
+/** Consecutive views of at most `size` bytes over `views`, in order; a piece never spans two buffers. */
+function* pieces(views, size) {
+  for (const view of views) {
+    for (let start = 0; start < view.byteLength; start += size) yield view.subarray(start, start + size);
+  }
+}
+
 class Runtime {
   constructor({ send, onError, openTimeout = OPEN_TIMEOUT_MS, shared, chunkSize = 0, writable } = {}) {
     if (typeof send !== "function") throw new TypeError("createRuntime needs a send(modelId, data, buffers) function");
@@ -831,58 +838,55 @@ class Runtime {
 
   /** Like transmitChunked, but awaiting `writable` before each piece; stops when the model or transport goes. */
   async transmitPaced(modelId, data, buffers, total) {
-    const transfer = this.nextTransfer++;
-    const views = buffers.map(toBytes);
-    const record = this.models.get(modelId);
-    this.send(modelId, { method: "chunked", transfer, message: data, sizes: views.map((v) => v.byteLength) }, []);
-    record?.emit("progress", { direction: "send", loaded: 0, total });
-    let loaded = 0;
+    const transfer = this.announce(modelId, data, buffers, total);
     try {
-      for (const view of views) {
-        for (let start = 0; start < view.byteLength; start += this.chunkSize) {
-          await this.writable();
-          // the model was closed (either side) or the runtime disposed while we waited: drop the transfer
-          if (this.disposed || (record && this.models.get(modelId) !== record)) throw new TransferDropped();
-          const piece = view.subarray(start, start + this.chunkSize);
-          this.send(modelId, { method: "chunk", transfer }, [piece]);
-          loaded += piece.byteLength;
-          record?.emit("progress", { direction: "send", loaded, total });
+      for (const piece of pieces(transfer.views, this.chunkSize)) {
+        await this.writable();
+        // the model was closed (either side) or the runtime disposed while we waited: drop the transfer
+        if (this.disposed || (transfer.record && this.models.get(modelId) !== transfer.record)) {
+          throw new TransferDropped();
         }
+        this.sendPiece(modelId, transfer, piece);
       }
     } catch (e) {
-      try {
-        this.send(modelId, { method: "chunk_abort", transfer }, []); // Python drops what it has of it
-      } catch {
-        // the transport is gone: Python drops every transfer with it
-      }
+      this.abort(modelId, transfer);
       if (!(e instanceof TransferDropped)) throw e;
     }
   }
 
   /** Send one message in pieces of at most chunkSize bytes, each a view into the caller's buffers (no copy here). */
   transmitChunked(modelId, data, buffers, total) {
-    const transfer = this.nextTransfer++;
-    const views = buffers.map(toBytes);
-    const record = this.models.get(modelId);
-    this.send(modelId, { method: "chunked", transfer, message: data, sizes: views.map((v) => v.byteLength) }, []);
-    record?.emit("progress", { direction: "send", loaded: 0, total });
-    let loaded = 0;
+    const transfer = this.announce(modelId, data, buffers, total);
     try {
-      for (const view of views) {
-        for (let start = 0; start < view.byteLength; start += this.chunkSize) {
-          const piece = view.subarray(start, start + this.chunkSize);
-          this.send(modelId, { method: "chunk", transfer }, [piece]);
-          loaded += piece.byteLength;
-          record?.emit("progress", { direction: "send", loaded, total });
-        }
-      }
+      for (const piece of pieces(transfer.views, this.chunkSize)) this.sendPiece(modelId, transfer, piece);
     } catch (e) {
-      try {
-        this.send(modelId, { method: "chunk_abort", transfer }, []); // Python drops what it has of it
-      } catch {
-        // the transport is gone: Python drops every transfer with it
-      }
+      this.abort(modelId, transfer);
       throw e;
+    }
+  }
+
+  /** The `chunked` frame that starts an outgoing transfer; its state for sendPiece and abort. */
+  announce(modelId, data, buffers, total) {
+    const transfer = { id: this.nextTransfer++, views: buffers.map(toBytes), record: this.models.get(modelId) };
+    transfer.loaded = 0;
+    transfer.total = total;
+    const sizes = transfer.views.map((v) => v.byteLength);
+    this.send(modelId, { method: "chunked", transfer: transfer.id, message: data, sizes }, []);
+    transfer.record?.emit("progress", { direction: "send", loaded: 0, total });
+    return transfer;
+  }
+
+  sendPiece(modelId, transfer, piece) {
+    this.send(modelId, { method: "chunk", transfer: transfer.id }, [piece]);
+    transfer.loaded += piece.byteLength;
+    transfer.record?.emit("progress", { direction: "send", loaded: transfer.loaded, total: transfer.total });
+  }
+
+  abort(modelId, transfer) {
+    try {
+      this.send(modelId, { method: "chunk_abort", transfer: transfer.id }, []); // Python drops what it has of it
+    } catch {
+      // the transport is gone: Python drops every transfer with it
     }
   }
 
